@@ -1,0 +1,33 @@
+//! The catalog model: one typed, serde-serializable picture of a server (or of what a dump says
+//! about one). Every input becomes a [`Catalog`]; every later stage reads one.
+
+pub mod ident;
+pub mod roles;
+pub mod target;
+
+pub use ident::{quote_ident, quote_literal, RoleName};
+pub use roles::{Membership, PasswordKind, Role, RoleAttribute, RoleSetting};
+pub use target::{Applier, ExistingRole, FactsOrigin, ParameterFact, TargetFacts};
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything pgparity knows about one server or dump.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Roles by name.
+    pub roles: BTreeMap<RoleName, Role>,
+    /// Role memberships (`GRANT role TO member`).
+    pub memberships: Vec<Membership>,
+    /// `ALTER ROLE ... [IN DATABASE ...] SET` values.
+    pub role_settings: Vec<RoleSetting>,
+}
+
+impl Catalog {
+    /// The role of that name, created empty (as `CREATE ROLE name` would) when first seen.
+    pub fn role_mut(&mut self, name: &RoleName) -> &mut Role {
+        self.roles
+            .entry(name.clone())
+            .or_insert_with(|| Role::new(name.clone()))
+    }
+}

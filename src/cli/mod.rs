@@ -1,0 +1,237 @@
+//! Command-line arguments and the commands behind them. Every command is a library call.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pgparity::findings::{worst, Severity};
+use pgparity::introspect::{read_target_facts, ConnSpec};
+use pgparity::remediate::{clean_roles, CleanStats};
+use pgparity::report::{self, Format, Report};
+use pgparity::rules::RuleSet;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Checks and repairs PostgreSQL migrations.
+#[derive(Debug, Parser)]
+#[command(name = "pgparity", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Work with roles scripts (pg_dumpall --roles-only output).
+    #[command(subcommand)]
+    Roles(RolesCommand),
+    /// Show the rules pgparity applies.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RolesCommand {
+    /// Clean a roles.sql so it applies with `psql -f` on the target, reporting every change.
+    Clean(CleanArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// List the rules in force, with reasons and sources.
+    List(ListArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Table,
+    Json,
+    Markdown,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SeverityArg {
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Error => Severity::Error,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct CleanArgs {
+    /// The roles script (`pg_dumpall -r` output); `-` reads standard input.
+    input: String,
+    /// Target profile: azure-flexible, azure-single, aws-rds, gcp-cloudsql, community, or one
+    /// from --rules.
+    #[arg(long)]
+    profile: String,
+    /// Connection string of the live target; the cleanup is tailored to its version, the
+    /// connecting role's attributes and the roles that exist there. Read-only.
+    #[arg(long, conflicts_with = "target_version")]
+    target: Option<String>,
+    /// Without --target: the target's major version (default: the profile's).
+    #[arg(long, value_name = "MAJOR")]
+    target_version: Option<u32>,
+    /// Write the cleaned SQL here (whole, or not at all) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: FormatArg,
+    /// Write the report here instead of standard error.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: SeverityArg,
+    /// A folder of extra rule files (*.toml).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Only the rules in force under this profile.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: FormatArg,
+    /// A folder of extra rule files (*.toml).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+}
+
+/// Runs the command; `Err` means exit code 2.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Roles(RolesCommand::Clean(args)) => roles_clean(args),
+        Command::Rules(RulesCommand::List(args)) => rules_list(args),
+    }
+}
+
+fn rules_list(args: ListArgs) -> Result<ExitCode> {
+    let set = RuleSet::load(args.rules.as_deref())?;
+    let rules = set.rules_for(args.profile.as_deref())?;
+    let mut stdout = io::stdout().lock();
+    report::rules::render_rules(&rules, args.format.into(), &mut stdout)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(serde::Serialize)]
+struct CleanExtra {
+    command: &'static str,
+    input: String,
+    profile: String,
+    target: String,
+    stats: CleanStats,
+}
+
+fn roles_clean(args: CleanArgs) -> Result<ExitCode> {
+    let set = RuleSet::load(args.rules.as_deref())?;
+    let policy = set.policy(&args.profile)?;
+    let facts = match &args.target {
+        Some(conninfo) => {
+            let env = std::env::vars().collect();
+            let spec = ConnSpec::parse(conninfo, &env)?;
+            read_target_facts(&spec)?
+        }
+        None => policy.assumed_target(args.target_version),
+    };
+    let input: Box<dyn Read> = if args.input == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(File::open(&args.input).with_context(|| args.input.clone())?)
+    };
+    let reader = BufReader::with_capacity(1 << 16, input);
+
+    let outcome = match &args.output {
+        Some(path) => write_atomically(path, |out| {
+            Ok(clean_roles(reader, &args.input, &policy, &facts, out)?)
+        })?,
+        None => {
+            // Held until the end so that bad input leaves nothing half-written on stdout.
+            let mut buffer = Vec::new();
+            let outcome = clean_roles(reader, &args.input, &policy, &facts, &mut buffer)?;
+            let mut stdout = io::stdout().lock();
+            stdout.write_all(&buffer)?;
+            stdout.flush()?;
+            outcome
+        }
+    };
+
+    let stats = outcome.stats;
+    let report = Report {
+        title: format!(
+            "pgparity roles clean {} --profile {}",
+            args.input, args.profile
+        ),
+        context: vec![
+            format!("target: {}", facts.describe()),
+            format!(
+                "{} statements: {} kept, {} rewritten, {} dropped; {} psql meta-commands removed",
+                stats.statements, stats.kept, stats.rewritten, stats.dropped, stats.meta_removed
+            ),
+        ],
+        extra: CleanExtra {
+            command: "roles clean",
+            input: args.input.clone(),
+            profile: args.profile.clone(),
+            target: facts.describe(),
+            stats,
+        },
+        findings: &outcome.findings,
+    };
+    let format = args.format.into();
+    match &args.report {
+        Some(path) => write_atomically(path, |out| Ok(report::render(&report, format, out)?))?,
+        None => report::render(&report, format, &mut io::stderr().lock())?,
+    }
+    let fail_on: Severity = args.fail_on.into();
+    let failed = worst(&outcome.findings).is_some_and(|w| w >= fail_on);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes a file whole or not at all: into a temporary file beside it, renamed on success.
+fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+        format!(
+            "{}: cannot create a file in {}",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    let mut out = BufWriter::new(temp);
+    let value = write(&mut out)?;
+    let temp = out.into_inner().map_err(|e| e.into_error())?;
+    temp.persist(path)
+        .with_context(|| path.display().to_string())?;
+    Ok(value)
+}

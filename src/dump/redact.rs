@@ -1,0 +1,91 @@
+//! Keeps secrets out of reports, logs and errors.
+
+/// Replaces the literal after every `PASSWORD` keyword with `'***'`. It works on text that may be
+/// cut short (an error snippet), so it does not need a complete statement.
+pub fn redact_passwords(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(found) = lower[search..].find("password") {
+        let kw = search + found;
+        let after_kw = kw + "password".len();
+        search = after_kw;
+        let before_ok = kw == 0 || !is_word_byte(lower.as_bytes()[kw - 1]);
+        let after_ok = lower
+            .as_bytes()
+            .get(after_kw)
+            .is_none_or(|&b| !is_word_byte(b));
+        if !(before_ok && after_ok) {
+            continue;
+        }
+        let rest = &text[after_kw..];
+        let ws = rest.len() - rest.trim_start().len();
+        let mut literal_start = after_kw + ws;
+        if text[literal_start..].starts_with(['E', 'e'])
+            && text[literal_start + 1..].starts_with('\'')
+        {
+            literal_start += 1;
+        }
+        if !text[literal_start..].starts_with('\'') {
+            continue;
+        }
+        let literal_end = closing_quote(text, literal_start).unwrap_or(text.len());
+        out.push_str(&text[copied..after_kw]);
+        out.push_str(" '***'");
+        copied = literal_end;
+        search = literal_end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The byte after the quote that closes the literal opened at `start`, if it is closed.
+fn closing_quote(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut j = start + 1;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b'\'' if bytes.get(j + 1) == Some(&b'\'') => j += 2,
+            b'\'' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_passwords;
+
+    #[test]
+    fn hashes_and_clear_passwords_are_hidden() {
+        assert_eq!(
+            redact_passwords(
+                "ALTER ROLE a WITH LOGIN PASSWORD 'SCRAM-SHA-256$4096:x' VALID UNTIL 'infinity';"
+            ),
+            "ALTER ROLE a WITH LOGIN PASSWORD '***' VALID UNTIL 'infinity';"
+        );
+        assert_eq!(
+            redact_passwords("create role b encrypted password 'md5abc''d';"),
+            "create role b encrypted password '***';"
+        );
+        assert_eq!(
+            redact_passwords("ALTER ROLE a PASSWORD 'cut sh"),
+            "ALTER ROLE a PASSWORD '***'"
+        );
+        assert_eq!(
+            redact_passwords("ALTER ROLE a PASSWORD NULL;"),
+            "ALTER ROLE a PASSWORD NULL;"
+        );
+        assert_eq!(
+            redact_passwords("COMMENT ON ROLE password_keeper IS 'no secret';"),
+            "COMMENT ON ROLE password_keeper IS 'no secret';"
+        );
+    }
+}

@@ -1,0 +1,963 @@
+//! `roles clean`: rewrites a `pg_dumpall --roles-only` script so that it applies, with
+//! `psql -f`, as the target's (usually non-superuser) administrator.
+//!
+//! The input is streamed statement by statement; each is kept, rewritten with our own quoting,
+//! or dropped, and every change becomes a [`Finding`] naming the line, the statement (secrets
+//! redacted), the rule and its reason. What a role may do depends on the target's major version
+//! and on the applying role's own attributes (`shared/reference/migration-facts.md` §1.6):
+//! on 15 and older only superusers may write SUPERUSER, REPLICATION or BYPASSRLS at all; on 16
+//! and newer a CREATEROLE role may write REPLICATION, BYPASSRLS and CREATEDB only when it has
+//! them, and may alter or grant only roles it holds ADMIN OPTION on (which it gets on every role
+//! it creates).
+
+use crate::catalog::{
+    quote_literal, Catalog, FactsOrigin, Membership, PasswordKind, RoleAttribute, RoleName,
+    RoleSetting, TargetFacts,
+};
+use crate::dump::lexer::{Item, LexError, Lexer, Statement};
+use crate::dump::redact::redact_passwords;
+use crate::dump::roles::{recognize, RoleGrant, RoleOption, RoleStatement, SettingChange};
+use crate::findings::{Finding, Location, ObjectRef, Severity};
+use crate::rules::{Policy, Rule};
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use thiserror::Error;
+
+/// Why a roles script could not be cleaned.
+#[derive(Debug, Error)]
+pub enum CleanError {
+    /// The input could not be read or split.
+    #[error(transparent)]
+    Lex(#[from] LexError),
+    /// The output could not be written.
+    #[error("writing the cleaned script: {0}")]
+    Write(#[source] std::io::Error),
+    /// The input holds table data: it is a database dump, not a roles script.
+    #[error(
+        "{file}:{line}: COPY data in a roles script; give the output of pg_dumpall --roles-only"
+    )]
+    CopyData {
+        /// The file.
+        file: String,
+        /// The COPY statement's line.
+        line: u64,
+    },
+    /// pg_dumpall's header is there but its closing line is not.
+    #[error(
+        "{file}:{line}: the file ends before pg_dumpall's \"dump complete\" line: it is truncated"
+    )]
+    Truncated {
+        /// The file.
+        file: String,
+        /// Its last line.
+        line: u64,
+    },
+    /// The applying role cannot create roles at all.
+    #[error("the applying role {applier} has neither SUPERUSER nor CREATEROLE on the target; no roles script can be applied as it")]
+    CannotCreateRoles {
+        /// Who it is.
+        applier: String,
+    },
+}
+
+/// Counts of what happened to the statements.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CleanStats {
+    /// Statements read.
+    pub statements: u64,
+    /// Kept as they were.
+    pub kept: u64,
+    /// Rewritten.
+    pub rewritten: u64,
+    /// Dropped.
+    pub dropped: u64,
+    /// psql meta-commands removed.
+    pub meta_removed: u64,
+}
+
+/// What a cleanup produced besides the script.
+#[derive(Clone, Debug)]
+pub struct CleanOutcome {
+    /// Every change and every fact a reviewer must see.
+    pub findings: Vec<Finding>,
+    /// The roles as the input describes them.
+    pub source: Catalog,
+    /// Counts.
+    pub stats: CleanStats,
+}
+
+enum Action {
+    Keep,
+    Replace(String),
+    Drop,
+}
+
+/// Cleans the roles script read from `input` (named `file` in messages) for the target
+/// described by `target`, under `policy`, writing SQL to `out`.
+pub fn clean_roles<R: BufRead, W: Write + ?Sized>(
+    input: R,
+    file: &str,
+    policy: &Policy,
+    target: &TargetFacts,
+    out: &mut W,
+) -> Result<CleanOutcome, CleanError> {
+    if !target.applier.superuser && !target.applier.createrole {
+        let applier = target
+            .applier
+            .name
+            .as_ref()
+            .map_or("(unnamed)".to_owned(), |n| n.quoted());
+        return Err(CleanError::CannotCreateRoles { applier });
+    }
+    let mut cleaner = Cleaner {
+        policy,
+        target,
+        file,
+        live: matches!(target.origin, FactsOrigin::Live { .. }),
+        created: HashSet::new(),
+        unavailable: HashSet::new(),
+        catalog: Catalog::default(),
+        findings: Vec::new(),
+        stats: CleanStats::default(),
+    };
+    let w = |e| CleanError::Write(e);
+    writeln!(
+        out,
+        "-- Cleaned by pgparity roles clean, profile {}.",
+        policy.profile.header.name
+    )
+    .map_err(w)?;
+    writeln!(out, "-- Target: {}.", target.describe()).map_err(w)?;
+    writeln!(
+        out,
+        "-- Apply with: psql -v ON_ERROR_STOP=1 -f FILE, as the applying role."
+    )
+    .map_err(w)?;
+    writeln!(out).map_err(w)?;
+
+    let mut lexer = Lexer::new(input, file);
+    let (mut header, mut trailer, mut last_line) = (false, false, 0);
+    for item in &mut lexer {
+        match item? {
+            Item::Trivia { line, text } => {
+                header |= text.contains("PostgreSQL database cluster dump\n");
+                trailer |= text.contains("PostgreSQL database cluster dump complete");
+                last_line = line + text.matches('\n').count() as u64;
+                out.write_all(text.as_bytes()).map_err(w)?;
+            }
+            Item::Meta { line, text } => {
+                last_line = line;
+                if cleaner.meta(line, &text) {
+                    writeln!(out, "{text}").map_err(w)?;
+                }
+            }
+            Item::CopyData { line, .. } => {
+                return Err(CleanError::CopyData {
+                    file: file.to_owned(),
+                    line: line - 1,
+                })
+            }
+            Item::Statement(stmt) => {
+                last_line = stmt.line;
+                cleaner.stats.statements += 1;
+                match cleaner.statement(&stmt) {
+                    Action::Keep => {
+                        cleaner.stats.kept += 1;
+                        writeln!(out, "{}", stmt.text).map_err(w)?;
+                    }
+                    Action::Replace(sql) => {
+                        cleaner.stats.rewritten += 1;
+                        writeln!(out, "{sql}").map_err(w)?;
+                    }
+                    Action::Drop => cleaner.stats.dropped += 1,
+                }
+            }
+        }
+    }
+    if header && !trailer {
+        return Err(CleanError::Truncated {
+            file: file.to_owned(),
+            line: last_line,
+        });
+    }
+    out.flush().map_err(w)?;
+    Ok(CleanOutcome {
+        findings: cleaner.findings,
+        source: cleaner.catalog,
+        stats: cleaner.stats,
+    })
+}
+
+struct Cleaner<'a> {
+    policy: &'a Policy,
+    target: &'a TargetFacts,
+    file: &'a str,
+    /// The facts come from a live server, so its role list is complete.
+    live: bool,
+    /// Roles this script creates.
+    created: HashSet<RoleName>,
+    /// Roles whose creation was dropped (reserved names): statements about them would fail.
+    unavailable: HashSet<RoleName>,
+    catalog: Catalog,
+    findings: Vec<Finding>,
+    stats: CleanStats,
+}
+
+impl Cleaner<'_> {
+    fn major(&self) -> u32 {
+        self.target.server_major
+    }
+
+    fn v16(&self) -> bool {
+        self.major() >= 16
+    }
+
+    fn location(&self, stmt: &Statement) -> Location {
+        Location {
+            file: self.file.to_owned(),
+            line: stmt.line,
+            statement: redact_passwords(&stmt.text),
+        }
+    }
+
+    /// Records a finding made by `rule`.
+    fn report(
+        &mut self,
+        rule: &Rule,
+        object: ObjectRef,
+        message: String,
+        stmt: &Statement,
+    ) -> &mut Finding {
+        let finding = Finding::new(&rule.kind.code(), rule.severity, object, message)
+            .rule(&rule.id)
+            .at(self.location(stmt));
+        self.findings.push(finding);
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    /// Records a finding made by the profile's rule of `kind`.
+    fn report_kind(
+        &mut self,
+        kind: &str,
+        object: ObjectRef,
+        message: String,
+        stmt: &Statement,
+    ) -> &mut Finding {
+        let rule = self
+            .policy
+            .rule(kind)
+            .unwrap_or_else(|| panic!("core rules define a {kind} rule"));
+        self.report(rule, object, message, stmt)
+    }
+
+    /// Decides about a meta-command; true keeps it.
+    fn meta(&mut self, line: u64, text: &str) -> bool {
+        let stmt = Statement {
+            line,
+            text: text.to_owned(),
+        };
+        let command = text.split_whitespace().next().unwrap_or("");
+        let object = ObjectRef::new("meta-command", command);
+        if command == "\\restrict" || command == "\\unrestrict" {
+            self.stats.meta_removed += 1;
+            self.report_kind(
+                "meta-command",
+                object,
+                format!("{command} removed: the cleaned file holds only SQL"),
+                &stmt,
+            );
+            false
+        } else {
+            self.report_kind(
+                "unrecognized",
+                object,
+                format!("psql meta-command {command} kept as it is; review it"),
+                &stmt,
+            );
+            true
+        }
+    }
+
+    fn statement(&mut self, stmt: &Statement) -> Action {
+        match recognize(&stmt.text) {
+            RoleStatement::Create { name, options } => self.create(stmt, name, options),
+            RoleStatement::Alter { name, options } => self.alter(stmt, &name, options, true),
+            RoleStatement::Setting {
+                name,
+                database,
+                change,
+            } => self.setting(stmt, name, database, change),
+            RoleStatement::Drop { names, if_exists } => self.drop_roles(stmt, names, if_exists),
+            RoleStatement::Grant(grant) => self.grant(stmt, grant),
+            RoleStatement::ParameterGrant {
+                parameters,
+                grantees,
+            } => self.parameter_grant(stmt, &parameters, &grantees),
+            RoleStatement::Comment { name, text } => self.comment(stmt, name, text),
+            RoleStatement::Session => Action::Keep,
+            RoleStatement::Unrecognized => {
+                let head: String = stmt
+                    .text
+                    .split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                self.report_kind(
+                    "unrecognized",
+                    ObjectRef::new("statement", head),
+                    "statement not understood; kept as it is, review it before applying".to_owned(),
+                    stmt,
+                );
+                Action::Keep
+            }
+        }
+    }
+
+    /// Drops a statement about a role that no script may touch here; `None` when the role is
+    /// ordinary. `what` says what the statement does, for the message.
+    fn untouchable(&mut self, stmt: &Statement, name: &RoleName, what: &str) -> Option<Action> {
+        let role = ObjectRef::new("role", name.as_str());
+        if let Some(rule) = self.policy.provider_rule(name) {
+            self.report(
+                rule,
+                role,
+                format!("{what} of provider role {} dropped", name.quoted()),
+                stmt,
+            );
+        } else if self.target.is_applier(name) {
+            self.report_kind(
+                "applier-self",
+                role,
+                format!("{what} of the applying role {} dropped", name.quoted()),
+                stmt,
+            );
+        } else if self.unavailable.contains(name) {
+            self.report_kind(
+                "reserved-name",
+                role,
+                format!(
+                    "{what} of {} dropped: the role is not created",
+                    name.quoted()
+                ),
+                stmt,
+            );
+        } else {
+            return None;
+        }
+        Some(Action::Drop)
+    }
+
+    fn create(&mut self, stmt: &Statement, name: RoleName, options: Vec<RoleOption>) -> Action {
+        self.catalog.role_mut(&name);
+        if let Some(action) = self.untouchable(stmt, &name, "CREATE ROLE") {
+            return action;
+        }
+        if let Some(rule) = self.policy.reserved_rule(&name) {
+            self.unavailable.insert(name.clone());
+            let msg = format!(
+                "role {} cannot be created: its name is reserved",
+                name.quoted()
+            );
+            self.report(rule, ObjectRef::new("role", name.as_str()), msg, stmt);
+            return Action::Drop;
+        }
+        if self.target.existing(&name).is_some() {
+            let msg = format!(
+                "role {} already exists on the target; CREATE ROLE skipped",
+                name.quoted()
+            );
+            self.report_kind(
+                "role-exists",
+                ObjectRef::new("role", name.as_str()),
+                msg,
+                stmt,
+            );
+            if options.is_empty() {
+                return Action::Drop;
+            }
+            return self.alter(stmt, &name, options, false);
+        }
+        self.created.insert(name.clone());
+        let (kept, changed) = self.filter_options(stmt, &name, options);
+        self.after_options(stmt, &name, &kept);
+        if !changed {
+            return Action::Keep;
+        }
+        Action::Replace(render_role("CREATE ROLE", &name, &kept))
+    }
+
+    /// `ALTER ROLE ... WITH`; `check_untouchable` is false when called for a skipped CREATE.
+    fn alter(
+        &mut self,
+        stmt: &Statement,
+        name: &RoleName,
+        options: Vec<RoleOption>,
+        check_untouchable: bool,
+    ) -> Action {
+        if check_untouchable {
+            if let Some(action) = self.untouchable(stmt, name, "ALTER ROLE") {
+                return action;
+            }
+        }
+        if let Err(why) = self.may_alter(name) {
+            let msg = format!(
+                "{} cannot alter role {}: {why}; it keeps its attributes on the target",
+                self.applier_label(),
+                name.quoted()
+            );
+            self.report_kind(
+                "not-alterable",
+                ObjectRef::new("role", name.as_str()),
+                msg,
+                stmt,
+            );
+            return Action::Drop;
+        }
+        let (kept, changed) = self.filter_options(stmt, name, options);
+        self.after_options(stmt, name, &kept);
+        if kept.is_empty() {
+            return Action::Drop;
+        }
+        if !changed && check_untouchable {
+            return Action::Keep;
+        }
+        Action::Replace(render_role("ALTER ROLE", name, &kept))
+    }
+
+    fn applier_label(&self) -> String {
+        match &self.target.applier.name {
+            Some(name) => format!("the applying role {}", name.quoted()),
+            None => "the applying role".to_owned(),
+        }
+    }
+
+    /// Why the applier may not alter an existing role (or settings, or comments on it).
+    fn may_alter(&self, name: &RoleName) -> Result<(), String> {
+        let applier = &self.target.applier;
+        if applier.superuser || self.created.contains(name) {
+            return Ok(());
+        }
+        let Some(existing) = self.target.existing(name) else {
+            if self.live {
+                return Err(
+                    "the role does not exist there and this script does not create it".to_owned(),
+                );
+            }
+            return Ok(());
+        };
+        if existing.superuser {
+            return Err("it is a superuser there".to_owned());
+        }
+        if self.v16() && !(existing.admin || self.target.manages_all_roles) {
+            return Err("it holds no ADMIN OPTION on it (PostgreSQL 16+)".to_owned());
+        }
+        if !self.v16() && existing.replication {
+            return Err(
+                "it has REPLICATION there, which only superusers may alter on 15 and older"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+
+    fn attribute_settable(&self, attribute: RoleAttribute) -> bool {
+        let applier = &self.target.applier;
+        if applier.superuser {
+            return true;
+        }
+        match attribute {
+            RoleAttribute::Superuser => false,
+            RoleAttribute::Replication => self.v16() && applier.replication,
+            RoleAttribute::Bypassrls => self.v16() && applier.bypassrls,
+            RoleAttribute::Createdb if self.v16() => applier.createdb,
+            _ => applier.createrole,
+        }
+    }
+
+    /// Removes the options the applier may not write; reports each removal. Returns the kept
+    /// options and whether anything was removed. Records the source's values in the catalog.
+    fn filter_options(
+        &mut self,
+        stmt: &Statement,
+        name: &RoleName,
+        options: Vec<RoleOption>,
+    ) -> (Vec<RoleOption>, bool) {
+        let mut kept = Vec::with_capacity(options.len());
+        let mut stripped = Vec::new();
+        let mut lost = Vec::new();
+        for option in options {
+            self.record_option(name, &option);
+            if let RoleOption::Attribute(attribute, value) = option {
+                if !self.attribute_settable(attribute) {
+                    stripped.push(attribute.keyword_for(value));
+                    let powerful = !matches!(
+                        attribute,
+                        RoleAttribute::Inherit | RoleAttribute::Login | RoleAttribute::Createrole
+                    );
+                    if value && powerful {
+                        lost.push(attribute.keyword());
+                    }
+                    continue;
+                }
+            }
+            kept.push(option);
+        }
+        let role = || ObjectRef::new("role", name.as_str());
+        if !stripped.is_empty() {
+            let msg = format!(
+                "removed {} from role {}: {} may not write {}",
+                stripped.join(" "),
+                name.quoted(),
+                self.applier_label(),
+                if stripped.len() == 1 { "it" } else { "them" }
+            );
+            self.report_kind("attribute-not-settable", role(), msg, stmt);
+        }
+        for attribute in lost {
+            let msg = format!(
+                "role {} has {attribute} on the source and will not have it on the target",
+                name.quoted()
+            );
+            self.report_kind("attribute-lost", role(), msg, stmt).source =
+                Some(attribute.to_owned());
+        }
+        let changed = !stripped.is_empty();
+        (kept, changed)
+    }
+
+    fn record_option(&mut self, name: &RoleName, option: &RoleOption) {
+        let role = self.catalog.role_mut(name);
+        match option {
+            RoleOption::Attribute(attribute, value) => role.set_attribute(*attribute, *value),
+            RoleOption::ConnectionLimit(n) => role.connection_limit = *n,
+            RoleOption::Password(Some(p)) => role.password = PasswordKind::classify(p),
+            RoleOption::Password(None) => role.password = PasswordKind::None,
+            RoleOption::ValidUntil(v) => role.valid_until = Some(v.clone()),
+        }
+    }
+
+    /// Findings about a role's state once its options are known: passwords.
+    fn after_options(&mut self, stmt: &Statement, name: &RoleName, kept: &[RoleOption]) {
+        if !self.created.contains(name) {
+            return;
+        }
+        let role = &self.catalog.roles[name];
+        let (login, password) = (role.login, role.password);
+        let object = || ObjectRef::new("role", name.as_str());
+        if login
+            && password == PasswordKind::None
+            && kept
+                .iter()
+                .any(|o| matches!(o, RoleOption::Attribute(RoleAttribute::Login, true)))
+        {
+            let msg = format!(
+                "LOGIN role {} has no password in the dump; set one on the target",
+                name.quoted()
+            );
+            let fix = format!("ALTER ROLE {} PASSWORD 'new password';", name.quoted());
+            self.report_kind("login-without-password", object(), msg, stmt)
+                .fix = Some(fix);
+        }
+        let scram_target = self.target.password_encryption.starts_with("scram");
+        if password == PasswordKind::Md5 && scram_target {
+            let msg = format!("role {} has an MD5 password; the target stores scram-sha-256, so reset it after the restore", name.quoted());
+            let fix = format!("ALTER ROLE {} PASSWORD 'new password';", name.quoted());
+            let finding = self.report_kind("md5-password", object(), msg, stmt);
+            finding.source = Some("md5".to_owned());
+            finding.target = Some("scram-sha-256".to_owned());
+            finding.fix = Some(fix);
+        }
+    }
+
+    fn setting(
+        &mut self,
+        stmt: &Statement,
+        name: RoleName,
+        database: Option<String>,
+        change: SettingChange,
+    ) -> Action {
+        if let Some(action) = self.untouchable(stmt, &name, "ALTER ROLE ... SET") {
+            return action;
+        }
+        let SettingChange::Set { name: param, value } = change else {
+            return self.alterable_or_drop(stmt, &name, "ALTER ROLE ... RESET");
+        };
+        let object = ObjectRef::new("role-setting", format!("{}: {param}", name.as_str()));
+        if let Err(why) = self.may_alter(&name) {
+            let msg = format!(
+                "{} cannot change settings of role {}: {why}",
+                self.applier_label(),
+                name.quoted()
+            );
+            self.report_kind("not-alterable", object, msg, stmt);
+            return Action::Drop;
+        }
+        self.catalog.role_settings.push(RoleSetting {
+            role: name.clone(),
+            database: database.clone(),
+            name: param.clone(),
+            value: value.clone(),
+        });
+        if let Some(why) = self.parameter_unknown(&param) {
+            self.report_kind(
+                "setting-unknown-parameter",
+                object,
+                format!("setting {param} of role {} dropped: {why}", name.quoted()),
+                stmt,
+            );
+            return Action::Drop;
+        }
+        if !self.parameter_settable(&param) {
+            let msg = format!(
+                "setting {param} = {value} of role {} dropped: only a superuser may set {param}",
+                name.quoted()
+            );
+            let finding = self.report_kind("setting-not-settable", object, msg, stmt);
+            finding.source = Some(value);
+            return Action::Drop;
+        }
+        Action::Keep
+    }
+
+    fn alterable_or_drop(&mut self, stmt: &Statement, name: &RoleName, what: &str) -> Action {
+        match self.may_alter(name) {
+            Ok(()) => Action::Keep,
+            Err(why) => {
+                let msg = format!(
+                    "{what} of role {} dropped: {} cannot alter it: {why}",
+                    name.quoted(),
+                    self.applier_label()
+                );
+                self.report_kind(
+                    "not-alterable",
+                    ObjectRef::new("role", name.as_str()),
+                    msg,
+                    stmt,
+                );
+                Action::Drop
+            }
+        }
+    }
+
+    /// Why the target does not know this parameter, if it does not.
+    fn parameter_unknown(&self, param: &str) -> Option<String> {
+        if param.contains('.') {
+            return None; // an extension's parameter: a placeholder is accepted
+        }
+        match &self.target.parameters {
+            Some(known) => (!known.contains_key(&param.to_ascii_lowercase()))
+                .then(|| format!("PostgreSQL {} does not have it", self.major())),
+            None => self
+                .policy
+                .removed_parameter(param, self.major())
+                .map(|removed| {
+                    let mut why = format!("it was removed in PostgreSQL {}", removed.removed_in);
+                    if let Some(new) = &removed.replacement {
+                        why.push_str(&format!("; its replacement is {new}"));
+                    }
+                    why
+                }),
+        }
+    }
+
+    fn parameter_settable(&self, param: &str) -> bool {
+        if self.target.applier.superuser {
+            return true;
+        }
+        match &self.target.parameters {
+            Some(known) => known
+                .get(&param.to_ascii_lowercase())
+                .is_none_or(|fact| fact.settable),
+            None => !self.policy.is_superuser_parameter(param),
+        }
+    }
+
+    fn drop_roles(&mut self, stmt: &Statement, names: Vec<RoleName>, if_exists: bool) -> Action {
+        let total = names.len();
+        let mut kept = Vec::new();
+        for name in names {
+            if self.untouchable(stmt, &name, "DROP ROLE").is_some() {
+                continue;
+            }
+            let msg = format!("the script drops role {} on the target", name.quoted());
+            self.report_kind(
+                "drop-role",
+                ObjectRef::new("role", name.as_str()),
+                msg,
+                stmt,
+            );
+            kept.push(name);
+        }
+        if kept.is_empty() {
+            return Action::Drop;
+        }
+        if kept.len() == total {
+            return Action::Keep;
+        }
+        let list: Vec<String> = kept.iter().map(RoleName::quoted).collect();
+        let exists = if if_exists { "IF EXISTS " } else { "" };
+        Action::Replace(format!("DROP ROLE {exists}{};", list.join(", ")))
+    }
+
+    fn grant(&mut self, stmt: &Statement, grant: RoleGrant) -> Action {
+        let single = grant.roles.len() == 1 && grant.members.len() == 1;
+        let mut out = Vec::new();
+        let mut changed = !single;
+        for role in &grant.roles {
+            for member in &grant.members {
+                match self.grant_pair(stmt, &grant, role, member) {
+                    Some((sql, pair_changed)) => {
+                        changed |= pair_changed;
+                        out.push(sql);
+                    }
+                    None => changed = true,
+                }
+            }
+        }
+        match (out.is_empty(), changed) {
+            (true, _) => Action::Drop,
+            (false, false) => Action::Keep,
+            (false, true) => Action::Replace(out.join("\n")),
+        }
+    }
+
+    /// One `GRANT role TO member`: its SQL and whether it differs from the input, or `None`
+    /// when it is dropped.
+    fn grant_pair(
+        &mut self,
+        stmt: &Statement,
+        grant: &RoleGrant,
+        role: &RoleName,
+        member: &RoleName,
+    ) -> Option<(String, bool)> {
+        let object = ObjectRef::new(
+            "membership",
+            format!("{} -> {}", role.as_str(), member.as_str()),
+        );
+        self.catalog.memberships.push(Membership {
+            role: role.clone(),
+            member: member.clone(),
+            admin_option: grant.admin == Some(true),
+            inherit_option: grant.inherit,
+            set_option: grant.set,
+            grantor: grant.grantor.clone(),
+        });
+        let member_provider = self.policy.provider_rule(member);
+        if let Some(rule) = self.policy.provider_rule(role) {
+            let msg = format!(
+                "membership of {} in provider role {} dropped",
+                member.quoted(),
+                role.quoted()
+            );
+            let users_role = member_provider.is_none() && !self.target.is_applier(member);
+            let membership_rule = users_role
+                .then(|| self.policy.rule("provider-membership"))
+                .flatten();
+            let finding = self.report(membership_rule.unwrap_or(rule), object, msg, stmt);
+            if users_role {
+                finding.fix = Some(format!("GRANT {} TO {};", role.quoted(), member.quoted()));
+            }
+            return None;
+        }
+        if let Some(rule) = member_provider {
+            let msg = format!(
+                "grant of {} to provider role {} dropped",
+                role.quoted(),
+                member.quoted()
+            );
+            self.report(rule, object, msg, stmt);
+            return None;
+        }
+        for name in [role, member] {
+            if self.unavailable.contains(name) {
+                let msg = format!("GRANT dropped: role {} is not created", name.quoted());
+                self.report_kind("reserved-name", object, msg, stmt);
+                return None;
+            }
+        }
+        if let Err(why) = self.may_grant(role) {
+            let msg = format!(
+                "{} cannot grant {} to {}: {why}",
+                self.applier_label(),
+                role.quoted(),
+                member.quoted()
+            );
+            let fix = format!("GRANT {} TO {};", role.quoted(), member.quoted());
+            self.report_kind("membership-not-grantable", object, msg, stmt)
+                .fix = Some(fix);
+            return None;
+        }
+        let mut changed = false;
+        let mut pair = grant.clone();
+        if !self.v16() && (grant.inherit.is_some() || grant.set.is_some()) {
+            pair.inherit = None;
+            pair.set = None;
+            changed = true;
+            let lossy = grant.inherit == Some(false) || grant.set == Some(false);
+            let msg = if lossy {
+                format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options, and the member will inherit the role's privileges", member.quoted(), role.quoted(), self.major())
+            } else {
+                format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options (nothing is lost)", member.quoted(), role.quoted(), self.major())
+            };
+            let finding = self.report_kind("membership-options", object.clone(), msg, stmt);
+            if !lossy {
+                finding.severity = Severity::Info;
+            }
+        }
+        if let Some(grantor) = &grant.grantor {
+            if let Some(why) = self.grantor_refused(grantor) {
+                pair.grantor = None;
+                changed = true;
+                let msg = format!(
+                    "GRANTED BY {} removed from the grant of {} to {}: {why}",
+                    grantor.quoted(),
+                    role.quoted(),
+                    member.quoted()
+                );
+                match self.policy.provider_rule(grantor) {
+                    Some(rule) => self.report(rule, object, msg, stmt),
+                    None => self.report_kind("granted-by", object, msg, stmt),
+                };
+            }
+        }
+        Some((render_grant(role, member, &pair, self.v16()), changed))
+    }
+
+    /// Why the applier may not grant this role, if it may not.
+    fn may_grant(&self, role: &RoleName) -> Result<(), String> {
+        let applier = &self.target.applier;
+        if applier.superuser {
+            return Ok(());
+        }
+        if self.created.contains(role) {
+            // On 16+ the creator holds ADMIN OPTION on what it creates; before, CREATEROLE does.
+            return Ok(());
+        }
+        if self.target.is_applier(role) && self.v16() {
+            return Err("a role holds no ADMIN OPTION on itself (PostgreSQL 16+)".to_owned());
+        }
+        if let Some(existing) = self.target.existing(role) {
+            if existing.superuser {
+                return Err("it is a superuser role; only superusers may grant it".to_owned());
+            }
+            if existing.admin
+                || self.target.manages_all_roles
+                || (!self.v16() && applier.createrole)
+            {
+                return Ok(());
+            }
+            return Err("it holds no ADMIN OPTION on it".to_owned());
+        }
+        if self.target.manages_all_roles || (!self.v16() && applier.createrole) {
+            return Ok(());
+        }
+        if self.live {
+            return Err(
+                "the role does not exist there and this script does not create it".to_owned(),
+            );
+        }
+        Err("on PostgreSQL 16+ granting needs ADMIN OPTION on the role, which the profile does not assume".to_owned())
+    }
+
+    /// Why a `GRANTED BY` clause cannot stay, if it cannot.
+    fn grantor_refused(&self, grantor: &RoleName) -> Option<String> {
+        if self.policy.provider_rule(grantor).is_some() {
+            return Some("it is a provider role".to_owned());
+        }
+        if self.target.applier.superuser || self.target.is_applier(grantor) {
+            return None;
+        }
+        if self.v16() {
+            let privileged = self.target.existing(grantor).is_some_and(|e| e.privileges);
+            return (!privileged).then(|| format!("{} lacks the privileges of {} (PostgreSQL 16+); the applying role becomes the grantor", self.applier_label(), grantor.quoted()));
+        }
+        Some(format!("only superusers may name another grantor on PostgreSQL {}; the applying role becomes the grantor", self.major()))
+    }
+
+    fn parameter_grant(
+        &mut self,
+        stmt: &Statement,
+        parameters: &[String],
+        grantees: &[RoleName],
+    ) -> Action {
+        let object = ObjectRef::new("parameter-privilege", parameters.join(", "));
+        let why = if self.major() < 15 {
+            Some(format!(
+                "PostgreSQL {} has no privileges on parameters",
+                self.major()
+            ))
+        } else if !self.target.applier.superuser {
+            Some("only a superuser may grant privileges on parameters".to_owned())
+        } else {
+            None
+        };
+        match why {
+            Some(why) => {
+                let names: Vec<String> = grantees.iter().map(RoleName::quoted).collect();
+                let msg = format!(
+                    "privilege on {} for {} dropped: {why}",
+                    parameters.join(", "),
+                    names.join(", ")
+                );
+                self.report_kind("parameter-privilege", object, msg, stmt);
+                Action::Drop
+            }
+            None => Action::Keep,
+        }
+    }
+
+    fn comment(&mut self, stmt: &Statement, name: RoleName, text: Option<String>) -> Action {
+        if let Some(action) = self.untouchable(stmt, &name, "COMMENT ON ROLE") {
+            return action;
+        }
+        self.catalog.role_mut(&name).comment = text;
+        self.alterable_or_drop(stmt, &name, "COMMENT ON ROLE")
+    }
+}
+
+fn render_option(option: &RoleOption) -> String {
+    match option {
+        RoleOption::Attribute(attribute, value) => attribute.keyword_for(*value),
+        RoleOption::ConnectionLimit(n) => format!("CONNECTION LIMIT {n}"),
+        RoleOption::Password(Some(p)) => format!("PASSWORD {}", quote_literal(p)),
+        RoleOption::Password(None) => "PASSWORD NULL".to_owned(),
+        RoleOption::ValidUntil(v) => format!("VALID UNTIL {}", quote_literal(v)),
+    }
+}
+
+fn render_role(verb: &str, name: &RoleName, options: &[RoleOption]) -> String {
+    if options.is_empty() {
+        return format!("{verb} {};", name.quoted());
+    }
+    let options: Vec<String> = options.iter().map(render_option).collect();
+    format!("{verb} {} WITH {};", name.quoted(), options.join(" "))
+}
+
+fn render_grant(role: &RoleName, member: &RoleName, grant: &RoleGrant, v16: bool) -> String {
+    let mut options = Vec::new();
+    match grant.admin {
+        Some(true) => options.push("ADMIN OPTION".to_owned()),
+        Some(false) if v16 => options.push("ADMIN FALSE".to_owned()),
+        _ => {}
+    }
+    if let Some(inherit) = grant.inherit {
+        options.push(format!(
+            "INHERIT {}",
+            if inherit { "TRUE" } else { "FALSE" }
+        ));
+    }
+    if let Some(set) = grant.set {
+        options.push(format!("SET {}", if set { "TRUE" } else { "FALSE" }));
+    }
+    let mut sql = format!("GRANT {} TO {}", role.quoted(), member.quoted());
+    if !options.is_empty() {
+        sql.push_str(" WITH ");
+        sql.push_str(&options.join(", "));
+    }
+    if let Some(grantor) = &grant.grantor {
+        sql.push_str(" GRANTED BY ");
+        sql.push_str(&grantor.quoted());
+    }
+    sql.push(';');
+    sql
+}
