@@ -70,7 +70,7 @@ impl ConnSpec {
             }
         }
         if config.get_application_name().is_none() {
-            config.application_name(&var("PGAPPNAME").unwrap_or_else(|| "pgparity".to_owned()));
+            config.application_name(var("PGAPPNAME").unwrap_or_else(|| "pgparity".to_owned()));
         }
         if config.get_connect_timeout().is_none() {
             let seconds = var("PGCONNECT_TIMEOUT")

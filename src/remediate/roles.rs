@@ -793,9 +793,22 @@ impl Cleaner<'_> {
             pair.inherit = None;
             pair.set = None;
             changed = true;
-            let lossy = grant.inherit == Some(false) || grant.set == Some(false);
+            let mut lost = Vec::new();
+            if grant.inherit == Some(false) {
+                lost.push("INHERIT FALSE (the member will inherit the role's privileges)");
+            }
+            if grant.set == Some(false) {
+                lost.push("SET FALSE (the member will be able to SET ROLE to it)");
+            }
+            let lossy = !lost.is_empty();
             let msg = if lossy {
-                format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options, and the member will inherit the role's privileges", member.quoted(), role.quoted(), self.major())
+                format!(
+                    "options of {} in {} removed: PostgreSQL {} cannot express {}",
+                    member.quoted(),
+                    role.quoted(),
+                    self.major(),
+                    lost.join(" or ")
+                )
             } else {
                 format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options (nothing is lost)", member.quoted(), role.quoted(), self.major())
             };

@@ -485,7 +485,7 @@ impl Policy {
     /// True when the parameter needs a superuser (by the rule data).
     pub fn is_superuser_parameter(&self, name: &str) -> bool {
         let lower = name.to_ascii_lowercase();
-        self.parameters.superuser.iter().any(|p| *p == lower)
+        self.parameters.superuser.contains(&lower)
     }
 
     /// The removal of a parameter at or before `major`, if it was removed.
