@@ -1,0 +1,120 @@
+//! Property tests (proptest) over the parsers: no input makes them panic, quoting survives a
+//! round trip through the tokenizer, and how a file is chunked never changes what is read.
+
+use pgparity::catalog::{quote_ident, quote_literal};
+use pgparity::dump::lexer::{Item, Lexer};
+use pgparity::dump::roles::recognize;
+use pgparity::dump::tokens::{tokenize, Token};
+use pgparity::remediate::clean_roles;
+use pgparity::rules::RuleSet;
+use proptest::prelude::*;
+use std::io::BufReader;
+
+fn lex(input: &[u8], capacity: usize) -> Result<Vec<Item>, String> {
+    Lexer::new(BufReader::with_capacity(capacity, input), "fuzz.sql")
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())
+}
+
+/// SQL-ish text: keywords, names, quotes of every kind, comments, meta-commands, newlines.
+fn sqlish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("CREATE ROLE ".to_owned()),
+        Just("ALTER ROLE x WITH LOGIN ".to_owned()),
+        Just("GRANT a TO b ".to_owned()),
+        Just("'".to_owned()),
+        Just("''".to_owned()),
+        Just("E'\\''".to_owned()),
+        Just("\"".to_owned()),
+        Just("$$".to_owned()),
+        Just("$q$".to_owned()),
+        Just("--".to_owned()),
+        Just("/*".to_owned()),
+        Just("*/".to_owned()),
+        Just(";".to_owned()),
+        Just("(".to_owned()),
+        Just(")".to_owned()),
+        Just("\n".to_owned()),
+        Just("\\restrict k\n".to_owned()),
+        Just("COPY t FROM stdin;\n1\n\\.\n".to_owned()),
+        "[a-zA-Z_ ,=0-9ü\"]{0,12}",
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+fn fixture() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/roles/aws-rds/passwords/roles.sql"
+    ))
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn the_lexer_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let _ = lex(&bytes, 64);
+    }
+
+    #[test]
+    fn chunking_never_changes_what_is_read(text in sqlish(), capacity in 1usize..64) {
+        prop_assert_eq!(lex(text.as_bytes(), capacity), lex(text.as_bytes(), 1 << 16));
+    }
+
+    #[test]
+    fn statements_read_back_the_same_when_written_one_per_line(text in sqlish()) {
+        // COPY data is not part of its statement, so a COPY does not read back alone.
+        prop_assume!(!text.contains("COPY"));
+        if let Ok(items) = lex(text.as_bytes(), 4096) {
+            let statements: Vec<String> = items.iter().filter_map(|i| match i {
+                Item::Statement(s) => Some(s.text.clone()),
+                _ => None,
+            }).collect();
+            let rewritten: String = statements.iter().map(|s| format!("{s}\n")).collect();
+            let again: Vec<String> = lex(rewritten.as_bytes(), 4096).unwrap().into_iter().filter_map(|i| match i {
+                Item::Statement(s) => Some(s.text),
+                _ => None,
+            }).collect();
+            prop_assert_eq!(statements, again);
+        }
+    }
+
+    #[test]
+    fn the_tokenizer_and_recognizer_never_panic(text in sqlish()) {
+        let _ = tokenize(&text);
+        let _ = recognize(&text);
+    }
+
+    #[test]
+    fn any_identifier_survives_quoting(name in "\\PC{0,20}") {
+        let quoted = quote_ident(&name);
+        let tokens = tokenize(&quoted).unwrap();
+        prop_assert_eq!(tokens.len(), 1, "{} -> {:?}", quoted, tokens);
+        prop_assert_eq!(tokens[0].ident(), Some(name));
+    }
+
+    #[test]
+    fn any_literal_survives_quoting(value in "\\PC{0,30}") {
+        let quoted = quote_literal(&value);
+        prop_assert_eq!(tokenize(&quoted).unwrap(), vec![Token::Str(value)]);
+    }
+
+    #[test]
+    fn cleaning_a_damaged_fixture_never_panics(
+        cuts in prop::collection::vec((0usize..6000, any::<u8>()), 1..8),
+        profile in prop::sample::select(vec!["azure-flexible", "aws-rds", "community", "gcp-cloudsql", "azure-single"]),
+    ) {
+        let mut bytes = fixture();
+        for (at, byte) in cuts {
+            let at = at % bytes.len();
+            bytes[at] = byte;
+        }
+        let rules = RuleSet::load(None).unwrap();
+        let policy = rules.policy(profile).unwrap();
+        let target = policy.assumed_target(None);
+        let mut out = Vec::new();
+        let _ = clean_roles(bytes.as_slice(), "fuzz.sql", &policy, &target, &mut out);
+    }
+}
