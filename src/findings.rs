@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// How much a finding matters. Ordered: `Info < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -72,11 +73,11 @@ impl ObjectRef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// The file as the user named it (`-` for standard input).
-    pub file: String,
+    pub file: Arc<str>,
     /// The 1-based line where the statement starts.
     pub line: u64,
-    /// The statement, with secrets redacted.
-    pub statement: String,
+    /// The statement, with secrets redacted (shared by the findings of one statement).
+    pub statement: Arc<str>,
 }
 
 /// One thing pgparity found or changed.

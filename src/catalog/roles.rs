@@ -44,24 +44,27 @@ impl RoleAttribute {
 
     /// Reads a keyword, positive or `NO`-prefixed, in any case: `Some((attribute, value))`.
     pub fn parse_keyword(word: &str) -> Option<(RoleAttribute, bool)> {
-        let upper = word.to_ascii_uppercase();
-        let (value, bare) = match upper.strip_prefix("NO") {
-            // NOINHERIT etc.; but not a keyword that itself starts with NO (none do).
-            Some(rest) => (false, rest.to_owned()),
-            None => (true, upper),
+        let (value, bare) = match word.get(..2) {
+            Some(no) if no.eq_ignore_ascii_case("NO") => (false, &word[2..]),
+            _ => (true, word),
         };
         let attribute = RoleAttribute::ALL
             .into_iter()
-            .find(|a| a.keyword() == bare)?;
+            .find(|a| a.keyword().eq_ignore_ascii_case(bare))?;
         Some((attribute, value))
     }
 
     /// The keyword for a value of this attribute (`NOLOGIN` for `Login, false`).
-    pub fn keyword_for(self, value: bool) -> String {
-        if value {
-            self.keyword().to_owned()
-        } else {
-            format!("NO{}", self.keyword())
+    pub fn keyword_for(self, value: bool) -> &'static str {
+        match (self, value) {
+            (RoleAttribute::Superuser, false) => "NOSUPERUSER",
+            (RoleAttribute::Inherit, false) => "NOINHERIT",
+            (RoleAttribute::Createrole, false) => "NOCREATEROLE",
+            (RoleAttribute::Createdb, false) => "NOCREATEDB",
+            (RoleAttribute::Login, false) => "NOLOGIN",
+            (RoleAttribute::Replication, false) => "NOREPLICATION",
+            (RoleAttribute::Bypassrls, false) => "NOBYPASSRLS",
+            (attribute, true) => attribute.keyword(),
         }
     }
 

@@ -204,7 +204,11 @@ fn roles_clean(args: CleanArgs) -> Result<ExitCode> {
     let format = args.format.into();
     match &args.report {
         Some(path) => write_atomically(path, |out| Ok(report::render(&report, format, out)?))?,
-        None => report::render(&report, format, &mut io::stderr().lock())?,
+        None => {
+            let mut stderr = BufWriter::new(io::stderr().lock());
+            report::render(&report, format, &mut stderr)?;
+            stderr.flush()?;
+        }
     }
     let fail_on: Severity = args.fail_on.into();
     let failed = worst(&outcome.findings).is_some_and(|w| w >= fail_on);

@@ -210,7 +210,8 @@ impl<R: BufRead> Lexer<R> {
     }
 
     fn finish_statement(&mut self) {
-        let text = std::mem::take(&mut self.stmt);
+        // The next statement starts with room for a typical one, so it is allocated once.
+        let text = std::mem::replace(&mut self.stmt, String::with_capacity(256));
         if is_copy_from_stdin(&text) {
             self.copy = Some((self.line_no + 1, 0));
         }

@@ -3,22 +3,13 @@
 /// Replaces the literal after every `PASSWORD` keyword with `'***'`. It works on text that may be
 /// cut short (an error snippet), so it does not need a complete statement.
 pub fn redact_passwords(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     let mut search = 0;
-    while let Some(found) = lower[search..].find("password") {
-        let kw = search + found;
-        let after_kw = kw + "password".len();
+    while let Some(kw) = find_keyword(bytes, search, b"password") {
+        let after_kw = kw + b"password".len();
         search = after_kw;
-        let before_ok = kw == 0 || !is_word_byte(lower.as_bytes()[kw - 1]);
-        let after_ok = lower
-            .as_bytes()
-            .get(after_kw)
-            .is_none_or(|&b| !is_word_byte(b));
-        if !(before_ok && after_ok) {
-            continue;
-        }
         let rest = &text[after_kw..];
         let ws = rest.len() - rest.trim_start().len();
         let mut literal_start = after_kw + ws;
@@ -38,6 +29,24 @@ pub fn redact_passwords(text: &str) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// The next whole-word, case-insensitive occurrence of `word` (lower-case ASCII) at or after `from`.
+fn find_keyword(bytes: &[u8], from: usize, word: &[u8]) -> Option<usize> {
+    let mut i = from;
+    while i + word.len() <= bytes.len() {
+        let hit = bytes[i].eq_ignore_ascii_case(&word[0])
+            && bytes[i..i + word.len()].eq_ignore_ascii_case(word);
+        if hit {
+            let before_ok = i == 0 || !is_word_byte(bytes[i - 1]);
+            let after_ok = bytes.get(i + word.len()).is_none_or(|&b| !is_word_byte(b));
+            if before_ok && after_ok {
+                return Some(i);
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The byte after the quote that closes the literal opened at `start`, if it is closed.

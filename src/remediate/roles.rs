@@ -11,7 +11,7 @@
 //! it creates).
 
 use crate::catalog::{
-    quote_literal, Catalog, FactsOrigin, Membership, PasswordKind, RoleAttribute, RoleName,
+    quote_literal, Catalog, FactsOrigin, Membership, PasswordKind, Role, RoleAttribute, RoleName,
     RoleSetting, TargetFacts,
 };
 use crate::dump::lexer::{Item, LexError, Lexer, Statement};
@@ -19,8 +19,9 @@ use crate::dump::redact::redact_passwords;
 use crate::dump::roles::{recognize, RoleGrant, RoleOption, RoleStatement, SettingChange};
 use crate::findings::{Finding, Location, ObjectRef, Severity};
 use crate::rules::{Policy, Rule};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Why a roles script could not be cleaned.
@@ -114,8 +115,10 @@ pub fn clean_roles<R: BufRead, W: Write + ?Sized>(
         target,
         file,
         live: matches!(target.origin, FactsOrigin::Live { .. }),
-        created: HashSet::new(),
-        unavailable: HashSet::new(),
+        roles: Vec::new(),
+        index: HashMap::new(),
+        redacted: None,
+        file_shared: Arc::from(file),
         catalog: Catalog::default(),
         findings: Vec::new(),
         stats: CleanStats::default(),
@@ -181,9 +184,16 @@ pub fn clean_roles<R: BufRead, W: Write + ?Sized>(
         });
     }
     out.flush().map_err(w)?;
+    let mut source = cleaner.catalog;
+    // pg_dumpall writes roles sorted by name, so in first-seen order this is nearly linear.
+    source.roles = cleaner
+        .roles
+        .into_iter()
+        .map(|state| (state.role.name.clone(), state.role))
+        .collect();
     Ok(CleanOutcome {
         findings: cleaner.findings,
-        source: cleaner.catalog,
+        source,
         stats: cleaner.stats,
     })
 }
@@ -194,16 +204,59 @@ struct Cleaner<'a> {
     file: &'a str,
     /// The facts come from a live server, so its role list is complete.
     live: bool,
-    /// Roles this script creates.
-    created: HashSet<RoleName>,
-    /// Roles whose creation was dropped (reserved names): statements about them would fail.
-    unavailable: HashSet<RoleName>,
+    /// Every role the script names, with what the cleanup decided about it.
+    roles: Vec<RoleState>,
+    /// Where each role is in `roles`.
+    index: HashMap<RoleName, usize>,
+    /// The redacted text of the statement being cleaned, shared by its findings.
+    redacted: Option<(u64, Arc<str>)>,
+    /// The input's name, shared by every finding.
+    file_shared: Arc<str>,
+    /// Memberships and settings as the input has them (roles are in `roles`).
     catalog: Catalog,
     findings: Vec<Finding>,
     stats: CleanStats,
 }
 
+/// A role of the input: its source definition and what happens to it.
+struct RoleState {
+    role: Role,
+    /// The script creates it.
+    created: bool,
+    /// Its creation was dropped (a reserved name): statements about it would fail.
+    unavailable: bool,
+}
+
 impl Cleaner<'_> {
+    /// The state of a role, created as `CREATE ROLE` would make it when first named.
+    fn state(&mut self, name: &RoleName) -> &mut RoleState {
+        let i = match self.index.get(name) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(name.clone(), self.roles.len());
+                self.roles.push(RoleState {
+                    role: Role::new(name.clone()),
+                    created: false,
+                    unavailable: false,
+                });
+                self.roles.len() - 1
+            }
+        };
+        &mut self.roles[i]
+    }
+
+    fn known(&self, name: &RoleName) -> Option<&RoleState> {
+        self.index.get(name).map(|&i| &self.roles[i])
+    }
+
+    fn created(&self, name: &RoleName) -> bool {
+        self.known(name).is_some_and(|s| s.created)
+    }
+
+    fn unavailable(&self, name: &RoleName) -> bool {
+        self.known(name).is_some_and(|s| s.unavailable)
+    }
+
     fn major(&self) -> u32 {
         self.target.server_major
     }
@@ -212,11 +265,19 @@ impl Cleaner<'_> {
         self.major() >= 16
     }
 
-    fn location(&self, stmt: &Statement) -> Location {
+    fn location(&mut self, stmt: &Statement) -> Location {
+        let statement = match &self.redacted {
+            Some((line, text)) if *line == stmt.line => text.clone(),
+            _ => {
+                let text: Arc<str> = Arc::from(redact_passwords(&stmt.text));
+                self.redacted = Some((stmt.line, text.clone()));
+                text
+            }
+        };
         Location {
-            file: self.file.to_owned(),
+            file: self.file_shared.clone(),
             line: stmt.line,
-            statement: redact_passwords(&stmt.text),
+            statement,
         }
     }
 
@@ -228,7 +289,7 @@ impl Cleaner<'_> {
         message: String,
         stmt: &Statement,
     ) -> &mut Finding {
-        let finding = Finding::new(&rule.kind.code(), rule.severity, object, message)
+        let finding = Finding::new(rule.kind.code(), rule.severity, object, message)
             .rule(&rule.id)
             .at(self.location(stmt));
         self.findings.push(finding);
@@ -331,7 +392,7 @@ impl Cleaner<'_> {
                 format!("{what} of the applying role {} dropped", name.quoted()),
                 stmt,
             );
-        } else if self.unavailable.contains(name) {
+        } else if self.unavailable(name) {
             self.report_kind(
                 "reserved-name",
                 role,
@@ -348,12 +409,12 @@ impl Cleaner<'_> {
     }
 
     fn create(&mut self, stmt: &Statement, name: RoleName, options: Vec<RoleOption>) -> Action {
-        self.catalog.role_mut(&name);
+        self.state(&name);
         if let Some(action) = self.untouchable(stmt, &name, "CREATE ROLE") {
             return action;
         }
         if let Some(rule) = self.policy.reserved_rule(&name) {
-            self.unavailable.insert(name.clone());
+            self.state(&name).unavailable = true;
             let msg = format!(
                 "role {} cannot be created: its name is reserved",
                 name.quoted()
@@ -377,7 +438,7 @@ impl Cleaner<'_> {
             }
             return self.alter(stmt, &name, options, false);
         }
-        self.created.insert(name.clone());
+        self.state(&name).created = true;
         let (kept, changed) = self.filter_options(stmt, &name, options);
         self.after_options(stmt, &name, &kept);
         if !changed {
@@ -434,7 +495,7 @@ impl Cleaner<'_> {
     /// Why the applier may not alter an existing role (or settings, or comments on it).
     fn may_alter(&self, name: &RoleName) -> Result<(), String> {
         let applier = &self.target.applier;
-        if applier.superuser || self.created.contains(name) {
+        if applier.superuser || self.created(name) {
             return Ok(());
         }
         let Some(existing) = self.target.existing(name) else {
@@ -482,11 +543,14 @@ impl Cleaner<'_> {
         name: &RoleName,
         options: Vec<RoleOption>,
     ) -> (Vec<RoleOption>, bool) {
+        let role = &mut self.state(name).role;
+        for option in &options {
+            record_option(role, option);
+        }
         let mut kept = Vec::with_capacity(options.len());
         let mut stripped = Vec::new();
         let mut lost = Vec::new();
         for option in options {
-            self.record_option(name, &option);
             if let RoleOption::Attribute(attribute, value) = option {
                 if !self.attribute_settable(attribute) {
                     stripped.push(attribute.keyword_for(value));
@@ -525,23 +589,16 @@ impl Cleaner<'_> {
         (kept, changed)
     }
 
-    fn record_option(&mut self, name: &RoleName, option: &RoleOption) {
-        let role = self.catalog.role_mut(name);
-        match option {
-            RoleOption::Attribute(attribute, value) => role.set_attribute(*attribute, *value),
-            RoleOption::ConnectionLimit(n) => role.connection_limit = *n,
-            RoleOption::Password(Some(p)) => role.password = PasswordKind::classify(p),
-            RoleOption::Password(None) => role.password = PasswordKind::None,
-            RoleOption::ValidUntil(v) => role.valid_until = Some(v.clone()),
-        }
-    }
-
     /// Findings about a role's state once its options are known: passwords.
     fn after_options(&mut self, stmt: &Statement, name: &RoleName, kept: &[RoleOption]) {
-        if !self.created.contains(name) {
+        let Some(RoleState {
+            role,
+            created: true,
+            ..
+        }) = self.known(name)
+        else {
             return;
-        }
-        let role = &self.catalog.roles[name];
+        };
         let (login, password) = (role.login, role.password);
         let object = || ObjectRef::new("role", name.as_str());
         if login
@@ -701,39 +758,48 @@ impl Cleaner<'_> {
 
     fn grant(&mut self, stmt: &Statement, grant: RoleGrant) -> Action {
         let single = grant.roles.len() == 1 && grant.members.len() == 1;
-        let mut out = Vec::new();
+        let mut kept = Vec::new();
         let mut changed = !single;
         for role in &grant.roles {
             for member in &grant.members {
                 match self.grant_pair(stmt, &grant, role, member) {
-                    Some((sql, pair_changed)) => {
+                    Some((pair, pair_changed)) => {
                         changed |= pair_changed;
-                        out.push(sql);
+                        kept.push((role, member, pair));
                     }
                     None => changed = true,
                 }
             }
         }
-        match (out.is_empty(), changed) {
-            (true, _) => Action::Drop,
-            (false, false) => Action::Keep,
-            (false, true) => Action::Replace(out.join("\n")),
+        if kept.is_empty() {
+            return Action::Drop;
         }
+        if !changed {
+            return Action::Keep;
+        }
+        let v16 = self.v16();
+        let sql: Vec<String> = kept
+            .iter()
+            .map(|(role, member, pair)| render_grant(role, member, pair, v16))
+            .collect();
+        Action::Replace(sql.join("\n"))
     }
 
-    /// One `GRANT role TO member`: its SQL and whether it differs from the input, or `None`
-    /// when it is dropped.
+    /// One `GRANT role TO member`: the grant as it stays and whether it differs from the
+    /// input, or `None` when it is dropped.
     fn grant_pair(
         &mut self,
         stmt: &Statement,
         grant: &RoleGrant,
         role: &RoleName,
         member: &RoleName,
-    ) -> Option<(String, bool)> {
-        let object = ObjectRef::new(
-            "membership",
-            format!("{} -> {}", role.as_str(), member.as_str()),
-        );
+    ) -> Option<(RoleGrant, bool)> {
+        let object = || {
+            ObjectRef::new(
+                "membership",
+                format!("{} -> {}", role.as_str(), member.as_str()),
+            )
+        };
         self.catalog.memberships.push(Membership {
             role: role.clone(),
             member: member.clone(),
@@ -753,7 +819,7 @@ impl Cleaner<'_> {
             let membership_rule = users_role
                 .then(|| self.policy.rule("provider-membership"))
                 .flatten();
-            let finding = self.report(membership_rule.unwrap_or(rule), object, msg, stmt);
+            let finding = self.report(membership_rule.unwrap_or(rule), object(), msg, stmt);
             if users_role {
                 finding.fix = Some(format!("GRANT {} TO {};", role.quoted(), member.quoted()));
             }
@@ -765,13 +831,13 @@ impl Cleaner<'_> {
                 role.quoted(),
                 member.quoted()
             );
-            self.report(rule, object, msg, stmt);
+            self.report(rule, object(), msg, stmt);
             return None;
         }
         for name in [role, member] {
-            if self.unavailable.contains(name) {
+            if self.unavailable(name) {
                 let msg = format!("GRANT dropped: role {} is not created", name.quoted());
-                self.report_kind("reserved-name", object, msg, stmt);
+                self.report_kind("reserved-name", object(), msg, stmt);
                 return None;
             }
         }
@@ -783,7 +849,7 @@ impl Cleaner<'_> {
                 member.quoted()
             );
             let fix = format!("GRANT {} TO {};", role.quoted(), member.quoted());
-            self.report_kind("membership-not-grantable", object, msg, stmt)
+            self.report_kind("membership-not-grantable", object(), msg, stmt)
                 .fix = Some(fix);
             return None;
         }
@@ -812,7 +878,7 @@ impl Cleaner<'_> {
             } else {
                 format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options (nothing is lost)", member.quoted(), role.quoted(), self.major())
             };
-            let finding = self.report_kind("membership-options", object.clone(), msg, stmt);
+            let finding = self.report_kind("membership-options", object(), msg, stmt);
             if !lossy {
                 finding.severity = Severity::Info;
             }
@@ -828,12 +894,12 @@ impl Cleaner<'_> {
                     member.quoted()
                 );
                 match self.policy.provider_rule(grantor) {
-                    Some(rule) => self.report(rule, object, msg, stmt),
-                    None => self.report_kind("granted-by", object, msg, stmt),
+                    Some(rule) => self.report(rule, object(), msg, stmt),
+                    None => self.report_kind("granted-by", object(), msg, stmt),
                 };
             }
         }
-        Some((render_grant(role, member, &pair, self.v16()), changed))
+        Some((pair, changed))
     }
 
     /// Why the applier may not grant this role, if it may not.
@@ -842,7 +908,7 @@ impl Cleaner<'_> {
         if applier.superuser {
             return Ok(());
         }
-        if self.created.contains(role) {
+        if self.created(role) {
             // On 16+ the creator holds ADMIN OPTION on what it creates; before, CREATEROLE does.
             return Ok(());
         }
@@ -923,14 +989,24 @@ impl Cleaner<'_> {
         if let Some(action) = self.untouchable(stmt, &name, "COMMENT ON ROLE") {
             return action;
         }
-        self.catalog.role_mut(&name).comment = text;
+        self.state(&name).role.comment = text;
         self.alterable_or_drop(stmt, &name, "COMMENT ON ROLE")
+    }
+}
+
+fn record_option(role: &mut Role, option: &RoleOption) {
+    match option {
+        RoleOption::Attribute(attribute, value) => role.set_attribute(*attribute, *value),
+        RoleOption::ConnectionLimit(n) => role.connection_limit = *n,
+        RoleOption::Password(Some(p)) => role.password = PasswordKind::classify(p),
+        RoleOption::Password(None) => role.password = PasswordKind::None,
+        RoleOption::ValidUntil(v) => role.valid_until = Some(v.clone()),
     }
 }
 
 fn render_option(option: &RoleOption) -> String {
     match option {
-        RoleOption::Attribute(attribute, value) => attribute.keyword_for(*value),
+        RoleOption::Attribute(attribute, value) => attribute.keyword_for(*value).to_owned(),
         RoleOption::ConnectionLimit(n) => format!("CONNECTION LIMIT {n}"),
         RoleOption::Password(Some(p)) => format!("PASSWORD {}", quote_literal(p)),
         RoleOption::Password(None) => "PASSWORD NULL".to_owned(),

@@ -56,7 +56,9 @@ pub fn render<X: Serialize>(
 }
 
 /// Findings of each code, in order of first appearance, capped for people to read.
-fn grouped(findings: &[Finding]) -> Vec<(&str, Vec<&Finding>, usize)> {
+fn grouped<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+) -> Vec<(&'a str, Vec<&'a Finding>, usize)> {
     let mut order: Vec<&str> = Vec::new();
     let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
@@ -85,8 +87,8 @@ fn render_text<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io:
     writeln!(out)?;
     let mut sorted: Vec<&Finding> = report.findings.iter().collect();
     sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let owned: Vec<Finding> = sorted.into_iter().cloned().collect();
-    for (code, shown, hidden) in grouped(&owned) {
+    // Groups only need the first few of each code; the sort is stable, so input order stays.
+    for (code, shown, hidden) in grouped(sorted) {
         for f in shown {
             let place = match &f.location {
                 Some(loc) => format!("{}:{}: ", loc.file, loc.line),

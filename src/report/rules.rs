@@ -11,7 +11,7 @@ struct Row<'a> {
     profile: &'a str,
     #[serde(flatten)]
     rule: &'a Rule,
-    code: String,
+    code: &'static str,
 }
 
 /// Writes the rules (each with the profile it belongs to, or `all`).

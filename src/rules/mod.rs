@@ -149,10 +149,27 @@ impl RuleKind {
     }
 
     /// The finding code this kind of rule produces (a public interface: never renamed).
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> &'static str {
         match self {
-            RuleKind::MetaCommand | RuleKind::Unrecognized => format!("roles.{}", self.name()),
-            _ => format!("role.{}", self.name()),
+            RuleKind::ProviderRole { .. } => "role.provider-role",
+            RuleKind::ProviderMembership => "role.provider-membership",
+            RuleKind::ReservedName { .. } => "role.reserved-name",
+            RuleKind::AttributeNotSettable => "role.attribute-not-settable",
+            RuleKind::AttributeLost => "role.attribute-lost",
+            RuleKind::GrantedBy => "role.granted-by",
+            RuleKind::RoleExists => "role.role-exists",
+            RuleKind::NotAlterable => "role.not-alterable",
+            RuleKind::ApplierSelf => "role.applier-self",
+            RuleKind::SettingNotSettable => "role.setting-not-settable",
+            RuleKind::SettingUnknownParameter => "role.setting-unknown-parameter",
+            RuleKind::MembershipNotGrantable => "role.membership-not-grantable",
+            RuleKind::MembershipOptions => "role.membership-options",
+            RuleKind::ParameterPrivilege => "role.parameter-privilege",
+            RuleKind::DropRole => "role.drop-role",
+            RuleKind::Md5Password => "role.md5-password",
+            RuleKind::LoginWithoutPassword => "role.login-without-password",
+            RuleKind::MetaCommand => "roles.meta-command",
+            RuleKind::Unrecognized => "roles.unrecognized",
         }
     }
 }
