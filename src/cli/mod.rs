@@ -157,8 +157,8 @@ fn roles_clean(args: CleanArgs) -> Result<ExitCode> {
         }
         None => policy.assumed_target(args.target_version),
     };
-    let input: Box<dyn Read> = if args.input == "-" {
-        Box::new(io::stdin().lock())
+    let input: Box<dyn Read + Send> = if args.input == "-" {
+        Box::new(io::stdin())
     } else {
         Box::new(File::open(&args.input).with_context(|| args.input.clone())?)
     };

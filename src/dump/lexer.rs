@@ -7,6 +7,7 @@
 //! end of its line: `\connect`, `\restrict`), and `COPY ... FROM stdin` data, which it skips and
 //! counts without keeping.
 
+use super::tokens::{block_comment_end, dollar_tag_len};
 use std::collections::VecDeque;
 use std::io::BufRead;
 use thiserror::Error;
@@ -456,28 +457,18 @@ impl<R: BufRead> Lexer<R> {
     }
 
     fn in_block_comment(&mut self, line: &str, i: usize, depth: u32) -> usize {
-        let bytes = line.as_bytes();
-        let mut j = i;
-        let mut depth = depth;
-        while j + 1 < bytes.len() {
-            if bytes[j] == b'/' && bytes[j + 1] == b'*' {
-                depth += 1;
-                j += 2;
-            } else if bytes[j] == b'*' && bytes[j + 1] == b'/' {
-                depth -= 1;
-                j += 2;
-                if depth == 0 {
-                    self.append(&line[i..j]);
-                    self.state = State::Normal;
-                    return j;
-                }
-            } else {
-                j += 1;
+        match block_comment_end(line.as_bytes(), i, depth) {
+            Ok(end) => {
+                self.append(&line[i..end]);
+                self.state = State::Normal;
+                end
+            }
+            Err(depth) => {
+                self.append(&line[i..]);
+                self.state = State::BlockComment { depth };
+                line.len()
             }
         }
-        self.append(&line[i..]);
-        self.state = State::BlockComment { depth };
-        bytes.len()
     }
 
     /// What is still open at the end of the file, as an error.
@@ -566,25 +557,7 @@ fn is_ident_byte(b: u8) -> bool {
 
 /// The dollar-quote tag at the start of `text` (`$$` or `$name$`), if there is one.
 fn dollar_tag(text: &str) -> Option<&str> {
-    let bytes = text.as_bytes();
-    debug_assert_eq!(bytes[0], b'$');
-    let mut end = 1;
-    while end < bytes.len() {
-        let b = bytes[end];
-        if b == b'$' {
-            return Some(&text[..=end]);
-        }
-        let ok = if end == 1 {
-            b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
-        } else {
-            b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-        };
-        if !ok {
-            return None;
-        }
-        end += 1;
-    }
-    None
+    dollar_tag_len(text.as_bytes()).map(|len| &text[..len])
 }
 
 /// True for `COPY ... FROM stdin;`, after which psql reads data lines.

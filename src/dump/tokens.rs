@@ -60,7 +60,10 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, TokenError> {
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
                 i = sql[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
             }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => i = skip_block_comment(bytes, i)?,
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = block_comment_end(bytes, i + 2, 1)
+                    .map_err(|_| TokenError("unterminated block comment".to_owned()))?;
+            }
             b'\'' => {
                 let (value, end) = string_literal(sql, i + 1, false)?;
                 out.push(Token::Str(value));
@@ -76,8 +79,8 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, TokenError> {
                 out.push(Token::QuotedIdent(value));
                 i = end;
             }
-            b'$' if dollar_tag_len(bytes, i).is_some() => {
-                let tag_len = dollar_tag_len(bytes, i).unwrap_or(0);
+            b'$' if !continues_identifier(bytes, i) && dollar_tag_len(&bytes[i..]).is_some() => {
+                let tag_len = dollar_tag_len(&bytes[i..]).unwrap_or(0);
                 let tag = &sql[i..i + tag_len];
                 let body_start = i + tag_len;
                 let close = sql[body_start..]
@@ -117,9 +120,11 @@ fn scan(bytes: &[u8], start: usize, keep: impl Fn(u8) -> bool) -> usize {
     start + bytes[start..].iter().take_while(|&&b| keep(b)).count()
 }
 
-fn skip_block_comment(bytes: &[u8], start: usize) -> Result<usize, TokenError> {
-    let mut depth = 0;
-    let mut j = start;
+/// Scans a `/* */` comment (nested ones too) from `from`, `depth` levels deep: `Ok` with the
+/// index just after the closing `*/`, or `Err` with the depth still open at the end of `bytes`.
+pub(crate) fn block_comment_end(bytes: &[u8], from: usize, depth: u32) -> Result<usize, u32> {
+    let mut depth = depth;
+    let mut j = from;
     while j + 1 < bytes.len() {
         if bytes[j] == b'/' && bytes[j + 1] == b'*' {
             depth += 1;
@@ -134,7 +139,7 @@ fn skip_block_comment(bytes: &[u8], start: usize) -> Result<usize, TokenError> {
             j += 1;
         }
     }
-    Err(TokenError("unterminated block comment".to_owned()))
+    Err(depth)
 }
 
 fn string_literal(sql: &str, start: usize, escapes: bool) -> Result<(String, usize), TokenError> {
@@ -199,29 +204,30 @@ fn quoted_ident(sql: &str, start: usize) -> Result<(String, usize), TokenError> 
     Err(TokenError("unterminated quoted identifier".to_owned()))
 }
 
-fn dollar_tag_len(bytes: &[u8], start: usize) -> Option<usize> {
-    if start > 0 {
-        let prev = bytes[start - 1];
-        if prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'$' || prev >= 0x80 {
-            return None;
-        }
-    }
-    let mut j = start + 1;
-    while j < bytes.len() {
-        let b = bytes[j];
+/// The length of the dollar-quote tag (`$$` or `$name$`) that `text` starts with, if any.
+pub(crate) fn dollar_tag_len(text: &[u8]) -> Option<usize> {
+    let mut end = 1;
+    while end < text.len() {
+        let b = text[end];
         if b == b'$' {
-            return Some(j - start + 1);
+            return Some(end + 1);
         }
-        let ok = b.is_ascii_alphabetic()
-            || b == b'_'
-            || b >= 0x80
-            || (j > start + 1 && b.is_ascii_digit());
+        let ok =
+            b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 || (end > 1 && b.is_ascii_digit());
         if !ok {
             return None;
         }
-        j += 1;
+        end += 1;
     }
     None
+}
+
+/// True when a `$` at `at` continues an identifier (`a$b`) or a parameter (`$1`).
+fn continues_identifier(bytes: &[u8], at: usize) -> bool {
+    at > 0 && {
+        let prev = bytes[at - 1];
+        prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'$' || prev >= 0x80
+    }
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ enum Action {
 
 /// Cleans the roles script read from `input` (named `file` in messages) for the target
 /// described by `target`, under `policy`, writing SQL to `out`.
-pub fn clean_roles<R: BufRead, W: Write + ?Sized>(
+pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
     input: R,
     file: &str,
     policy: &Policy,
@@ -113,7 +113,6 @@ pub fn clean_roles<R: BufRead, W: Write + ?Sized>(
     let mut cleaner = Cleaner {
         policy,
         target,
-        file,
         live: matches!(target.origin, FactsOrigin::Live { .. }),
         roles: Vec::new(),
         index: HashMap::new(),
@@ -138,45 +137,54 @@ pub fn clean_roles<R: BufRead, W: Write + ?Sized>(
     .map_err(w)?;
     writeln!(out).map_err(w)?;
 
-    let mut lexer = Lexer::new(input, file);
     let (mut header, mut trailer, mut last_line) = (false, false, 0);
-    for item in &mut lexer {
-        match item? {
-            Item::Trivia { line, text } => {
-                header |= text.contains("PostgreSQL database cluster dump\n");
-                trailer |= text.contains("PostgreSQL database cluster dump complete");
-                last_line = line + text.matches('\n').count() as u64;
-                out.write_all(text.as_bytes()).map_err(w)?;
-            }
-            Item::Meta { line, text } => {
-                last_line = line;
-                if cleaner.meta(line, &text) {
-                    writeln!(out, "{text}").map_err(w)?;
-                }
-            }
-            Item::CopyData { line, .. } => {
-                return Err(CleanError::CopyData {
-                    file: file.to_owned(),
-                    line: line - 1,
-                })
-            }
-            Item::Statement(stmt) => {
-                last_line = stmt.line;
-                cleaner.stats.statements += 1;
-                match cleaner.statement(&stmt) {
-                    Action::Keep => {
-                        cleaner.stats.kept += 1;
-                        writeln!(out, "{}", stmt.text).map_err(w)?;
+    // Reading, splitting and recognizing run on a second thread, ahead of the decisions here;
+    // batches keep the channel cheap. Dropping the receiver (on an early error) stops the reader.
+    std::thread::scope(|scope| -> Result<(), CleanError> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<Parsed>, LexError>>(8);
+        scope.spawn(move || read_ahead(input, file, &sender));
+        for batch in receiver {
+            for parsed in batch? {
+                match parsed {
+                    Parsed::Other(Item::Trivia { line, text }) => {
+                        header |= text.contains("PostgreSQL database cluster dump\n");
+                        trailer |= text.contains("PostgreSQL database cluster dump complete");
+                        last_line = line + text.matches('\n').count() as u64;
+                        out.write_all(text.as_bytes()).map_err(w)?;
                     }
-                    Action::Replace(sql) => {
-                        cleaner.stats.rewritten += 1;
-                        writeln!(out, "{sql}").map_err(w)?;
+                    Parsed::Other(Item::Meta { line, text }) => {
+                        last_line = line;
+                        if cleaner.meta(line, &text) {
+                            writeln!(out, "{text}").map_err(w)?;
+                        }
                     }
-                    Action::Drop => cleaner.stats.dropped += 1,
+                    Parsed::Other(Item::CopyData { line, .. }) => {
+                        return Err(CleanError::CopyData {
+                            file: file.to_owned(),
+                            line: line - 1,
+                        })
+                    }
+                    Parsed::Other(Item::Statement(_)) => unreachable!("statements are recognized"),
+                    Parsed::Statement(stmt, recognized) => {
+                        last_line = stmt.line;
+                        cleaner.stats.statements += 1;
+                        match cleaner.statement(&stmt, recognized) {
+                            Action::Keep => {
+                                cleaner.stats.kept += 1;
+                                writeln!(out, "{}", stmt.text).map_err(w)?;
+                            }
+                            Action::Replace(sql) => {
+                                cleaner.stats.rewritten += 1;
+                                writeln!(out, "{sql}").map_err(w)?;
+                            }
+                            Action::Drop => cleaner.stats.dropped += 1,
+                        }
+                    }
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     if header && !trailer {
         return Err(CleanError::Truncated {
             file: file.to_owned(),
@@ -198,10 +206,47 @@ pub fn clean_roles<R: BufRead, W: Write + ?Sized>(
     })
 }
 
+/// An item of the input, with its statement recognized.
+enum Parsed {
+    Statement(Statement, RoleStatement),
+    Other(Item),
+}
+
+/// Lexes and recognizes the input, sending batches until the end, an error, or the receiver
+/// going away.
+fn read_ahead<R: BufRead>(
+    input: R,
+    file: &str,
+    sender: &std::sync::mpsc::SyncSender<Result<Vec<Parsed>, LexError>>,
+) {
+    const BATCH: usize = 512;
+    let mut batch = Vec::with_capacity(BATCH);
+    for item in Lexer::new(input, file) {
+        match item {
+            Ok(Item::Statement(stmt)) => {
+                let recognized = recognize(&stmt.text);
+                batch.push(Parsed::Statement(stmt, recognized));
+            }
+            Ok(other) => batch.push(Parsed::Other(other)),
+            Err(e) => {
+                let _ = sender.send(Ok(std::mem::take(&mut batch)));
+                let _ = sender.send(Err(e));
+                return;
+            }
+        }
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if sender.send(Ok(full)).is_err() {
+                return;
+            }
+        }
+    }
+    let _ = sender.send(Ok(batch));
+}
+
 struct Cleaner<'a> {
     policy: &'a Policy,
     target: &'a TargetFacts,
-    file: &'a str,
     /// The facts come from a live server, so its role list is complete.
     live: bool,
     /// Every role the script names, with what the cleanup decided about it.
@@ -339,8 +384,8 @@ impl Cleaner<'_> {
         }
     }
 
-    fn statement(&mut self, stmt: &Statement) -> Action {
-        match recognize(&stmt.text) {
+    fn statement(&mut self, stmt: &Statement, recognized: RoleStatement) -> Action {
+        match recognized {
             RoleStatement::Create { name, options } => self.create(stmt, name, options),
             RoleStatement::Alter { name, options } => self.alter(stmt, &name, options, true),
             RoleStatement::Setting {
