@@ -95,8 +95,11 @@ generate() {
     (cd "$cluster_tmp" && "${as_pg[@]}" "$pgbin/initdb" -D "$cluster_tmp/data" -U postgres -A trust -N \
         >"$cluster_tmp/initdb.log" 2>&1) || { cat "$cluster_tmp/initdb.log" >&2 || true; die "initdb failed"; }
     pg_started=1
+    # gen_roles.sh runs its `ALTER ROLE .. SET` (every 7th role) in one transaction, and each
+    # holds a lock on its role until commit: size the lock table for n/7 locks (x4).
+    local locks=$((64 + n / 200))
     (cd "$cluster_tmp" && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$cluster_tmp/data" -l "$cluster_tmp/server.log" -w \
-        -o "-c fsync=off -c listen_addresses='' -c unix_socket_directories=$cluster_tmp/sock -p $port" \
+        -o "-c fsync=off -c max_locks_per_transaction=$locks -c listen_addresses='' -c unix_socket_directories=$cluster_tmp/sock -p $port" \
         start >/dev/null) || { cat "$cluster_tmp/server.log" >&2 || true; die "pg_ctl start failed"; }
     local conn="host=$cluster_tmp/sock port=$port user=postgres dbname=postgres"
     t0=$EPOCHREALTIME

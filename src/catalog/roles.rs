@@ -226,10 +226,7 @@ mod tests {
         for attribute in RoleAttribute::ALL {
             for value in [true, false] {
                 let word = attribute.keyword_for(value);
-                assert_eq!(
-                    RoleAttribute::parse_keyword(&word),
-                    Some((attribute, value))
-                );
+                assert_eq!(RoleAttribute::parse_keyword(word), Some((attribute, value)));
                 assert_eq!(
                     RoleAttribute::parse_keyword(&word.to_lowercase()),
                     Some((attribute, value))
