@@ -273,3 +273,55 @@ fn the_readme_rule_table_is_what_rules_list_prints() {
         "regenerate with: pgparity rules list --format markdown"
     );
 }
+
+/// Regression: `--report /dev/null` run as root once renamed a temporary file over /dev/null,
+/// replacing the device with a regular file. Special files are written in place.
+#[test]
+fn reports_to_a_named_pipe_keep_it_a_pipe_and_links_stay_links() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.pipe");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let real = dir.path().join("real.sql");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("link.sql");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let output = pgparity()
+        .current_dir(repo())
+        .args(["roles", "clean", FIXTURE, "--profile", "azure-flexible"])
+        .args([
+            "--report",
+            fifo.to_str().unwrap(),
+            "-o",
+            link.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = reader.join().unwrap();
+    assert!(report.contains("warning[role.md5-password]"), "{report}");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&real)
+        .unwrap()
+        .starts_with("-- Cleaned by pgparity"));
+}

@@ -220,7 +220,32 @@ fn roles_clean(args: CleanArgs) -> Result<ExitCode> {
 }
 
 /// Writes a file whole or not at all: into a temporary file beside it, renamed on success.
+/// A device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe) is written in place,
+/// since renaming over it would replace it with a regular file; a symbolic link is followed,
+/// so the link stays and its target is replaced.
 fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    let shown = || path.display().to_string();
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            std::fs::canonicalize(path).with_context(shown)?
+        }
+        _ => path.to_path_buf(),
+    };
+    if let Ok(meta) = std::fs::metadata(&path) {
+        if meta.is_dir() {
+            anyhow::bail!("{}: is a directory", path.display());
+        }
+        if !meta.is_file() {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .with_context(shown)?;
+            let mut out = BufWriter::new(file);
+            let value = write(&mut out)?;
+            out.flush().with_context(shown)?;
+            return Ok(value);
+        }
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -232,10 +257,9 @@ fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result
             dir.display()
         )
     })?;
-    let mut out = BufWriter::new(temp);
+    let mut out = BufWriter::with_capacity(1 << 16, temp);
     let value = write(&mut out)?;
     let temp = out.into_inner().map_err(|e| e.into_error())?;
-    temp.persist(path)
-        .with_context(|| path.display().to_string())?;
+    temp.persist(&path).with_context(shown)?;
     Ok(value)
 }
