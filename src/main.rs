@@ -3,6 +3,12 @@
 
 mod cli;
 
+/// mimalloc instead of the system allocator: the cleanup allocates per statement on one thread
+/// and frees on another, where glibc's arenas contend (measured: 40% of a 100,000-role run in
+/// malloc and free, 16% in its locks).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use std::process::ExitCode;
 
