@@ -2,6 +2,7 @@
 //! stages that print (reports, remediation).
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -54,16 +55,16 @@ impl FromStr for Severity {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectRef {
     /// The object kind, lower-case.
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     /// The object's name, unquoted (memberships: `role -> member`).
     pub name: String,
 }
 
 impl ObjectRef {
     /// An object reference.
-    pub fn new(kind: &str, name: impl Into<String>) -> Self {
+    pub fn new(kind: &'static str, name: impl Into<String>) -> Self {
         ObjectRef {
-            kind: kind.to_owned(),
+            kind: Cow::Borrowed(kind),
             name: name.into(),
         }
     }
@@ -84,7 +85,7 @@ pub struct Location {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable kebab-case code, for example `role.attribute-not-settable`.
-    pub code: String,
+    pub code: Cow<'static, str>,
     /// How much it matters.
     pub severity: Severity,
     /// What it is about.
@@ -99,7 +100,7 @@ pub struct Finding {
     pub fix: Option<String>,
     /// The rule that made this finding.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub rule: Option<Arc<str>>,
     /// Where in the input it comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
@@ -108,13 +109,13 @@ pub struct Finding {
 impl Finding {
     /// A finding with the required fields; the rest are set with the builder methods.
     pub fn new(
-        code: &str,
+        code: &'static str,
         severity: Severity,
         object: ObjectRef,
         message: impl Into<String>,
     ) -> Self {
         Finding {
-            code: code.to_owned(),
+            code: Cow::Borrowed(code),
             severity,
             object,
             message: message.into(),
@@ -140,8 +141,8 @@ impl Finding {
     }
 
     /// Records the rule that made it.
-    pub fn rule(mut self, rule: &str) -> Self {
-        self.rule = Some(rule.to_owned());
+    pub fn rule(mut self, rule: &Arc<str>) -> Self {
+        self.rule = Some(rule.clone());
         self
     }
 

@@ -118,6 +118,10 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
         index: HashMap::new(),
         redacted: None,
         file_shared: Arc::from(file),
+        applier_label: match &target.applier.name {
+            Some(name) => format!("the applying role {}", name.quoted()),
+            None => "the applying role".to_owned(),
+        },
         catalog: Catalog::default(),
         findings: Vec::new(),
         stats: CleanStats::default(),
@@ -257,6 +261,8 @@ struct Cleaner<'a> {
     redacted: Option<(u64, Arc<str>)>,
     /// The input's name, shared by every finding.
     file_shared: Arc<str>,
+    /// How messages name the applying role.
+    applier_label: String,
     /// Memberships and settings as the input has them (roles are in `roles`).
     catalog: Catalog,
     findings: Vec<Finding>,
@@ -530,11 +536,8 @@ impl Cleaner<'_> {
         Action::Replace(render_role("ALTER ROLE", name, &kept))
     }
 
-    fn applier_label(&self) -> String {
-        match &self.target.applier.name {
-            Some(name) => format!("the applying role {}", name.quoted()),
-            None => "the applying role".to_owned(),
-        }
+    fn applier_label(&self) -> &str {
+        &self.applier_label
     }
 
     /// Why the applier may not alter an existing role (or settings, or comments on it).

@@ -62,9 +62,9 @@ fn grouped<'a>(
     let mut order: Vec<&str> = Vec::new();
     let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
-        let group = groups.entry(f.code.as_str()).or_default();
+        let group = groups.entry(f.code.as_ref()).or_default();
         if group.is_empty() {
-            order.push(f.code.as_str());
+            order.push(f.code.as_ref());
         }
         group.push(f);
     }
@@ -136,7 +136,7 @@ fn summary_table(findings: &[Finding]) -> Table {
     for f in findings {
         let key = (
             std::cmp::Reverse(f.severity),
-            f.code.as_str(),
+            f.code.as_ref(),
             f.rule.as_deref().unwrap_or("-"),
         );
         *counts.entry(key).or_default() += 1;

@@ -68,7 +68,7 @@ pub fn render_rules(
             ]);
             for (profile, rule) in rules {
                 table.add_row(vec![
-                    rule.id.clone(),
+                    rule.id.to_string(),
                     profile.to_string(),
                     rule.severity.to_string(),
                     format!("{}\n→ {}", rule.problem, rule.solution),

@@ -178,7 +178,7 @@ impl RuleKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
     /// Stable kebab-case id.
-    pub id: String,
+    pub id: std::sync::Arc<str>,
     /// What it checks.
     #[serde(flatten)]
     pub kind: RuleKind,
@@ -360,7 +360,7 @@ impl RuleSet {
             .iter()
             .chain(self.profiles.values().flat_map(|p| p.rules.iter()));
         for rule in all {
-            if !seen.insert(rule.id.as_str()) {
+            if !seen.insert(&*rule.id) {
                 return Err(RulesError::Invalid {
                     file: "rules".to_owned(),
                     message: format!("rule id {:?} is used twice", rule.id),
