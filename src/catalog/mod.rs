@@ -22,12 +22,3 @@ pub struct Catalog {
     /// `ALTER ROLE ... [IN DATABASE ...] SET` values.
     pub role_settings: Vec<RoleSetting>,
 }
-
-impl Catalog {
-    /// The role of that name, created empty (as `CREATE ROLE name` would) when first seen.
-    pub fn role_mut(&mut self, name: &RoleName) -> &mut Role {
-        self.roles
-            .entry(name.clone())
-            .or_insert_with(|| Role::new(name.clone()))
-    }
-}

@@ -7,7 +7,7 @@
 //! end of its line: `\connect`, `\restrict`), and `COPY ... FROM stdin` data, which it skips and
 //! counts without keeping.
 
-use super::tokens::{block_comment_end, dollar_tag_len};
+use super::tokens::{block_comment_end, dollar_tag_len, is_ident_byte};
 use std::collections::VecDeque;
 use std::io::BufRead;
 use thiserror::Error;
@@ -549,10 +549,6 @@ impl<R: BufRead> Iterator for Lexer<R> {
 fn trim_newline(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 
 /// The dollar-quote tag at the start of `text` (`$$` or `$name$`), if there is one.

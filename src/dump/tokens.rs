@@ -79,8 +79,8 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, TokenError> {
                 out.push(Token::QuotedIdent(value));
                 i = end;
             }
-            b'$' if !continues_identifier(bytes, i) && dollar_tag_len(&bytes[i..]).is_some() => {
-                let tag_len = dollar_tag_len(&bytes[i..]).unwrap_or(0);
+            b'$' if dollar_quote_at(bytes, i).is_some() => {
+                let tag_len = dollar_quote_at(bytes, i).unwrap_or(0);
                 let tag = &sql[i..i + tag_len];
                 let body_start = i + tag_len;
                 let close = sql[body_start..]
@@ -100,9 +100,7 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, TokenError> {
                 i = end;
             }
             _ if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 => {
-                let end = scan(bytes, i, |c| {
-                    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
-                });
+                let end = scan(bytes, i, is_ident_byte);
                 out.push(Token::Word(&sql[i..end]));
                 i = end;
             }
@@ -222,12 +220,18 @@ pub(crate) fn dollar_tag_len(text: &[u8]) -> Option<usize> {
     None
 }
 
-/// True when a `$` at `at` continues an identifier (`a$b`) or a parameter (`$1`).
-fn continues_identifier(bytes: &[u8], at: usize) -> bool {
-    at > 0 && {
-        let prev = bytes[at - 1];
-        prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'$' || prev >= 0x80
+/// True for a byte that may continue an identifier (`a$b`, `é`) or a parameter (`$1`).
+pub(crate) fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// The length of the dollar-quote tag opening at `at`, unless the `$` there continues an
+/// identifier or a parameter.
+fn dollar_quote_at(bytes: &[u8], at: usize) -> Option<usize> {
+    if at > 0 && is_ident_byte(bytes[at - 1]) {
+        return None;
     }
+    dollar_tag_len(&bytes[at..])
 }
 
 #[cfg(test)]
