@@ -157,3 +157,15 @@ impl Finding {
 pub fn worst(findings: &[Finding]) -> Option<Severity> {
     findings.iter().map(|f| f.severity).max()
 }
+
+/// Where findings go as they are made, so that a long run need not hold them all.
+pub trait FindingSink {
+    /// Takes one finding.
+    fn push(&mut self, finding: Finding);
+}
+
+impl FindingSink for Vec<Finding> {
+    fn push(&mut self, finding: Finding) {
+        Vec::push(self, finding);
+    }
+}

@@ -115,6 +115,6 @@ proptest! {
         let policy = rules.policy(profile).unwrap();
         let target = policy.assumed_target(None);
         let mut out = Vec::new();
-        let _ = clean_roles(bytes.as_slice(), "fuzz.sql", &policy, &target, &mut out);
+        let _ = clean_roles(bytes.as_slice(), "fuzz.sql", &policy, &target, &mut out, &mut Vec::new());
     }
 }

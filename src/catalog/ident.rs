@@ -176,13 +176,39 @@ const NON_UNRESERVED_KEYWORDS: &[&str] = &[
     "xmltable",
 ];
 
+/// The longest keyword above.
+const MAX_KEYWORD_LEN: usize = 24;
+
+/// For each length, a bit per first letter (`a` = bit 0) that some keyword of that length starts
+/// with: most names are ruled out as keywords without a search.
+const KEYWORD_SHAPES: [u32; MAX_KEYWORD_LEN + 1] = {
+    let mut shapes = [0u32; MAX_KEYWORD_LEN + 1];
+    let mut i = 0;
+    while i < NON_UNRESERVED_KEYWORDS.len() {
+        let word = NON_UNRESERVED_KEYWORDS[i].as_bytes();
+        assert!(word.len() <= MAX_KEYWORD_LEN && word[0].is_ascii_lowercase());
+        shapes[word.len()] |= 1 << (word[0] - b'a');
+        i += 1;
+    }
+    shapes
+};
+
+fn is_keyword(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    match bytes.first() {
+        Some(&first @ b'a'..=b'z') if bytes.len() <= MAX_KEYWORD_LEN => {
+            KEYWORD_SHAPES[bytes.len()] & (1 << (first - b'a')) != 0
+                && NON_UNRESERVED_KEYWORDS.binary_search(&name).is_ok()
+        }
+        _ => false,
+    }
+}
+
 /// True when `name` can be written without double quotes.
 fn is_bare_identifier(name: &str) -> bool {
     let mut bytes = name.bytes();
     let first_ok = matches!(bytes.next(), Some(b'a'..=b'z' | b'_'));
-    first_ok
-        && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'))
-        && NON_UNRESERVED_KEYWORDS.binary_search(&name).is_err()
+    first_ok && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_')) && !is_keyword(name)
 }
 
 /// Quotes an identifier the way `quote_ident()` and pg_dump do: bare when that is unambiguous,
@@ -261,6 +287,24 @@ mod tests {
         let mut sorted = NON_UNRESERVED_KEYWORDS.to_vec();
         sorted.sort_unstable();
         assert_eq!(sorted, NON_UNRESERVED_KEYWORDS);
+    }
+
+    #[test]
+    fn the_shape_filter_lets_every_keyword_through() {
+        for word in NON_UNRESERVED_KEYWORDS {
+            assert!(is_keyword(word), "{word}");
+            assert_eq!(quote_ident(word), format!("\"{word}\""));
+        }
+        for name in [
+            "perf_u0000010",
+            "app_owner",
+            "selects",
+            "user1",
+            "_user",
+            "a",
+        ] {
+            assert!(!is_keyword(name), "{name}");
+        }
     }
 
     #[test]

@@ -2,10 +2,10 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pgparity::findings::{worst, Severity};
+use pgparity::findings::Severity;
 use pgparity::introspect::{read_target_facts, ConnSpec};
 use pgparity::remediate::{clean_roles, CleanStats};
-use pgparity::report::{self, Format, Report};
+use pgparity::report::{self, Collected, Format, Report};
 use pgparity::rules::RuleSet;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -164,14 +164,30 @@ fn roles_clean(args: CleanArgs) -> Result<ExitCode> {
     };
     let reader = BufReader::with_capacity(1 << 16, input);
 
+    let format = args.format.into();
+    let mut findings = Collected::for_format(format);
     let outcome = match &args.output {
         Some(path) => write_atomically(path, |out| {
-            Ok(clean_roles(reader, &args.input, &policy, &facts, out)?)
+            Ok(clean_roles(
+                reader,
+                &args.input,
+                &policy,
+                &facts,
+                out,
+                &mut findings,
+            )?)
         })?,
         None => {
             // Held until the end so that bad input leaves nothing half-written on stdout.
             let mut buffer = Vec::new();
-            let outcome = clean_roles(reader, &args.input, &policy, &facts, &mut buffer)?;
+            let outcome = clean_roles(
+                reader,
+                &args.input,
+                &policy,
+                &facts,
+                &mut buffer,
+                &mut findings,
+            )?;
             let mut stdout = io::stdout().lock();
             stdout.write_all(&buffer)?;
             stdout.flush()?;
@@ -199,9 +215,8 @@ fn roles_clean(args: CleanArgs) -> Result<ExitCode> {
             target: facts.describe(),
             stats,
         },
-        findings: &outcome.findings,
+        findings: &findings,
     };
-    let format = args.format.into();
     match &args.report {
         Some(path) => write_atomically(path, |out| Ok(report::render(&report, format, out)?))?,
         None => {
@@ -211,7 +226,7 @@ fn roles_clean(args: CleanArgs) -> Result<ExitCode> {
         }
     }
     let fail_on: Severity = args.fail_on.into();
-    let failed = worst(&outcome.findings).is_some_and(|w| w >= fail_on);
+    let failed = findings.worst().is_some_and(|w| w >= fail_on);
     Ok(if failed {
         ExitCode::from(1)
     } else {

@@ -17,7 +17,7 @@ use crate::catalog::{
 use crate::dump::lexer::{Item, LexError, Lexer, Statement};
 use crate::dump::redact::redact_passwords;
 use crate::dump::roles::{recognize, RoleGrant, RoleOption, RoleStatement, SettingChange};
-use crate::findings::{Finding, Location, ObjectRef, Severity};
+use crate::findings::{Finding, FindingSink, Location, ObjectRef, Severity};
 use crate::rules::{Policy, Rule};
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -79,8 +79,6 @@ pub struct CleanStats {
 /// What a cleanup produced besides the script.
 #[derive(Clone, Debug)]
 pub struct CleanOutcome {
-    /// Every change and every fact a reviewer must see.
-    pub findings: Vec<Finding>,
     /// The roles as the input describes them.
     pub source: Catalog,
     /// Counts.
@@ -94,13 +92,15 @@ enum Action {
 }
 
 /// Cleans the roles script read from `input` (named `file` in messages) for the target
-/// described by `target`, under `policy`, writing SQL to `out`.
+/// described by `target`, under `policy`, writing SQL to `out` and every change and every fact
+/// a reviewer must see to `findings`, in input order.
 pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
     input: R,
     file: &str,
     policy: &Policy,
     target: &TargetFacts,
     out: &mut W,
+    findings: &mut dyn FindingSink,
 ) -> Result<CleanOutcome, CleanError> {
     if !target.applier.superuser && !target.applier.createrole {
         let applier = target
@@ -123,7 +123,8 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
             None => "the applying role".to_owned(),
         },
         catalog: Catalog::default(),
-        findings: Vec::new(),
+        sink: findings,
+        pending: None,
         stats: CleanStats::default(),
     };
     let w = |e| CleanError::Write(e);
@@ -196,6 +197,7 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
         });
     }
     out.flush().map_err(w)?;
+    cleaner.flush();
     let mut source = cleaner.catalog;
     // pg_dumpall writes roles sorted by name, so in first-seen order this is nearly linear.
     source.roles = cleaner
@@ -204,7 +206,6 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
         .map(|state| (state.role.name.clone(), state.role))
         .collect();
     Ok(CleanOutcome {
-        findings: cleaner.findings,
         source,
         stats: cleaner.stats,
     })
@@ -248,7 +249,7 @@ fn read_ahead<R: BufRead>(
     let _ = sender.send(Ok(batch));
 }
 
-struct Cleaner<'a> {
+struct Cleaner<'a, 's> {
     policy: &'a Policy,
     target: &'a TargetFacts,
     /// The facts come from a live server, so its role list is complete.
@@ -265,7 +266,10 @@ struct Cleaner<'a> {
     applier_label: String,
     /// Memberships and settings as the input has them (roles are in `roles`).
     catalog: Catalog,
-    findings: Vec<Finding>,
+    /// Where findings go once complete.
+    sink: &'s mut dyn FindingSink,
+    /// The latest finding, which its maker may still be completing (fix, values).
+    pending: Option<Finding>,
     stats: CleanStats,
 }
 
@@ -278,7 +282,14 @@ struct RoleState {
     unavailable: bool,
 }
 
-impl Cleaner<'_> {
+impl Cleaner<'_, '_> {
+    /// Hands the pending finding to the sink.
+    fn flush(&mut self) {
+        if let Some(finding) = self.pending.take() {
+            self.sink.push(finding);
+        }
+    }
+
     /// The state of a role, created as `CREATE ROLE` would make it when first named.
     fn state(&mut self, name: &RoleName) -> &mut RoleState {
         let i = match self.index.get(name) {
@@ -343,8 +354,8 @@ impl Cleaner<'_> {
         let finding = Finding::new(rule.kind.code(), rule.severity, object, message)
             .rule(&rule.id)
             .at(self.location(stmt));
-        self.findings.push(finding);
-        self.findings.last_mut().expect("just pushed")
+        self.flush();
+        self.pending.insert(finding)
     }
 
     /// Records a finding made by the profile's rule of `kind`.

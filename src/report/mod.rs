@@ -3,11 +3,14 @@
 
 pub mod rules;
 
-use crate::findings::{Finding, Severity};
+use crate::findings::{Finding, FindingSink, Severity};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// Output formats of reporting commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,23 +26,146 @@ pub enum Format {
 /// How many findings of one code the human formats show before summarizing the rest.
 const SHOWN_PER_CODE: usize = 20;
 
-/// A report: a title, some context lines, extra JSON fields, and findings.
-#[derive(Debug, Serialize)]
-pub struct Report<'a, X: Serialize> {
-    /// What ran, for the human formats.
-    #[serde(skip)]
-    pub title: String,
-    /// Context lines for the human formats (target, counts).
-    #[serde(skip)]
-    pub context: Vec<String>,
-    /// Command-specific fields, flattened into the JSON document.
-    #[serde(flatten)]
-    pub extra: X,
-    /// The findings.
-    pub findings: &'a [Finding],
+/// Findings as a report needs them: every one for JSON, or for the human formats only the first
+/// few of each severity and code, with counts. A run with hundreds of thousands of findings
+/// then holds a few dozen.
+#[derive(Debug, Default)]
+pub struct Collected {
+    every: Option<Vec<Finding>>,
+    /// One per severity and code, in order of first appearance.
+    groups: Vec<Group>,
+    group_index: HashMap<(Severity, Cow<'static, str>), usize>,
+    counts: BTreeMap<CountKey, usize>,
+    total: usize,
 }
 
-/// Writes the report in `format`.
+type CountKey = (Reverse<Severity>, Cow<'static, str>, Option<Arc<str>>);
+
+#[derive(Debug)]
+struct Group {
+    severity: Severity,
+    code: Cow<'static, str>,
+    shown: Vec<Finding>,
+    hidden: usize,
+}
+
+impl Collected {
+    /// A collector that keeps what `format` prints.
+    pub fn for_format(format: Format) -> Collected {
+        Collected {
+            every: (format == Format::Json).then(Vec::new),
+            ..Collected::default()
+        }
+    }
+
+    /// A collector that keeps every finding.
+    pub fn every() -> Collected {
+        Collected::for_format(Format::Json)
+    }
+
+    /// How many findings were collected.
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    /// No finding was collected.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// The highest severity collected, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.counts.keys().next().map(|(severity, _, _)| severity.0)
+    }
+
+    /// Every finding in the order collected, when this collector keeps them all.
+    pub fn all(&self) -> Option<&[Finding]> {
+        self.every.as_deref()
+    }
+
+    /// The groups in reading order: most severe first, then first appearance.
+    fn groups(&self) -> Vec<&Group> {
+        let mut groups: Vec<&Group> = self.groups.iter().collect();
+        groups.sort_by_key(|g| Reverse(g.severity));
+        groups
+    }
+}
+
+impl FindingSink for Collected {
+    fn push(&mut self, finding: Finding) {
+        self.total += 1;
+        let key = (
+            Reverse(finding.severity),
+            finding.code.clone(),
+            finding.rule.clone(),
+        );
+        *self.counts.entry(key).or_default() += 1;
+        let group = match self
+            .group_index
+            .get(&(finding.severity, finding.code.clone()))
+        {
+            Some(&i) => &mut self.groups[i],
+            None => {
+                self.group_index
+                    .insert((finding.severity, finding.code.clone()), self.groups.len());
+                self.groups.push(Group {
+                    severity: finding.severity,
+                    code: finding.code.clone(),
+                    shown: Vec::new(),
+                    hidden: 0,
+                });
+                self.groups.last_mut().expect("just pushed")
+            }
+        };
+        if group.shown.len() < SHOWN_PER_CODE {
+            match &mut self.every {
+                Some(every) => {
+                    group.shown.push(finding.clone());
+                    every.push(finding);
+                }
+                None => group.shown.push(finding),
+            }
+        } else {
+            group.hidden += 1;
+            if let Some(every) = &mut self.every {
+                every.push(finding);
+            }
+        }
+    }
+}
+
+impl From<Vec<Finding>> for Collected {
+    fn from(findings: Vec<Finding>) -> Collected {
+        let mut collected = Collected::every();
+        for f in findings {
+            collected.push(f);
+        }
+        collected
+    }
+}
+
+/// A report: a title, some context lines, extra JSON fields, and findings.
+#[derive(Debug)]
+pub struct Report<'a, X: Serialize> {
+    /// What ran, for the human formats.
+    pub title: String,
+    /// Context lines for the human formats (target, counts).
+    pub context: Vec<String>,
+    /// Command-specific fields, flattened into the JSON document.
+    pub extra: X,
+    /// The findings.
+    pub findings: &'a Collected,
+}
+
+/// The JSON document: the command's fields, then `findings`.
+#[derive(Serialize)]
+struct JsonReport<'a, X: Serialize> {
+    #[serde(flatten)]
+    extra: &'a X,
+    findings: &'a [Finding],
+}
+
+/// Writes the report in `format`. JSON needs a collector that kept every finding.
 pub fn render<X: Serialize>(
     report: &Report<'_, X>,
     format: Format,
@@ -47,36 +173,19 @@ pub fn render<X: Serialize>(
 ) -> io::Result<()> {
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
+            let findings = report.findings.all().ok_or_else(|| {
+                io::Error::other("a JSON report needs every finding (Collected::every)")
+            })?;
+            let document = JsonReport {
+                extra: &report.extra,
+                findings,
+            };
+            serde_json::to_writer_pretty(&mut *out, &document)?;
             writeln!(out)
         }
         Format::Table => render_text(report, out),
         Format::Markdown => render_markdown(report, out),
     }
-}
-
-/// Findings of each code, in order of first appearance, capped for people to read.
-fn grouped<'a>(
-    findings: impl IntoIterator<Item = &'a Finding>,
-) -> Vec<(&'a str, Vec<&'a Finding>, usize)> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
-        let group = groups.entry(f.code.as_ref()).or_default();
-        if group.is_empty() {
-            order.push(f.code.as_ref());
-        }
-        group.push(f);
-    }
-    order
-        .into_iter()
-        .map(|code| {
-            let mut all = groups.remove(code).unwrap_or_default();
-            let hidden = all.len().saturating_sub(SHOWN_PER_CODE);
-            all.truncate(SHOWN_PER_CODE);
-            (code, all, hidden)
-        })
-        .collect()
 }
 
 fn render_text<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io::Result<()> {
@@ -85,11 +194,8 @@ fn render_text<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io:
         writeln!(out, "  {line}")?;
     }
     writeln!(out)?;
-    let mut sorted: Vec<&Finding> = report.findings.iter().collect();
-    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    // Groups only need the first few of each code; the sort is stable, so input order stays.
-    for (code, shown, hidden) in grouped(sorted) {
-        for f in shown {
+    for group in report.findings.groups() {
+        for f in &group.shown {
             let place = match &f.location {
                 Some(loc) => format!("{}:{}: ", loc.file, loc.line),
                 None => String::new(),
@@ -106,10 +212,11 @@ fn render_text<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io:
                 writeln!(out, "    fix: {fix}")?;
             }
         }
-        if hidden > 0 {
+        if group.hidden > 0 {
             writeln!(
                 out,
-                "… and {hidden} more {code} (--format json lists every one)"
+                "… and {} more {} (--format json lists every one)",
+                group.hidden, group.code
             )?;
         }
     }
@@ -130,25 +237,16 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// One row per finding code: severity, count, rule.
-fn summary_table(findings: &[Finding]) -> Table {
-    let mut counts: BTreeMap<(std::cmp::Reverse<Severity>, &str, &str), usize> = BTreeMap::new();
-    for f in findings {
-        let key = (
-            std::cmp::Reverse(f.severity),
-            f.code.as_ref(),
-            f.rule.as_deref().unwrap_or("-"),
-        );
-        *counts.entry(key).or_default() += 1;
-    }
+/// One row per finding code and rule: severity, count.
+fn summary_table(findings: &Collected) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header(vec!["severity", "code", "rule", "count"]);
-    for ((severity, code, rule), n) in counts {
+    for ((severity, code, rule), n) in &findings.counts {
         table.add_row(vec![
             severity.0.to_string(),
-            code.to_owned(),
-            rule.to_owned(),
+            code.to_string(),
+            rule.as_deref().unwrap_or("-").to_owned(),
             n.to_string(),
         ]);
     }
@@ -170,8 +268,8 @@ fn render_markdown<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) ->
     writeln!(out)?;
     writeln!(out, "| severity | code | object | line | message |")?;
     writeln!(out, "| --- | --- | --- | --- | --- |")?;
-    for (code, shown, hidden) in grouped(report.findings) {
-        for f in shown {
+    for group in report.findings.groups() {
+        for f in &group.shown {
             let line = f
                 .location
                 .as_ref()
@@ -187,9 +285,63 @@ fn render_markdown<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) ->
                 md_cell(&f.message)
             )?;
         }
-        if hidden > 0 {
-            writeln!(out, "| | `{code}` | | | … and {hidden} more |")?;
+        if group.hidden > 0 {
+            writeln!(
+                out,
+                "| | `{}` | | | … and {} more |",
+                group.code, group.hidden
+            )?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::ObjectRef;
+
+    fn finding(code: &'static str, severity: Severity, i: usize) -> Finding {
+        Finding::new(code, severity, ObjectRef::new("role", format!("r{i}")), "m")
+    }
+
+    #[test]
+    fn the_human_collector_keeps_a_few_per_group_and_counts_all() {
+        let mut c = Collected::for_format(Format::Table);
+        for i in 0..1000 {
+            c.push(finding("role.a", Severity::Info, i));
+        }
+        c.push(finding("role.b", Severity::Warning, 0));
+        assert_eq!(c.len(), 1001);
+        assert_eq!(c.worst(), Some(Severity::Warning));
+        assert!(c.all().is_none());
+        let groups = c.groups();
+        assert_eq!(groups[0].code, "role.b", "most severe first");
+        assert_eq!((groups[1].shown.len(), groups[1].hidden), (20, 980));
+        assert_eq!(
+            groups[1].shown[19].object.name, "r19",
+            "first ones, in order"
+        );
+        let mut text = Vec::new();
+        let report = Report {
+            title: "t".into(),
+            context: vec![],
+            extra: (),
+            findings: &c,
+        };
+        render(&report, Format::Table, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("… and 980 more role.a"), "{text}");
+        assert!(render(&report, Format::Json, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn the_json_collector_keeps_every_finding_in_order() {
+        let findings: Vec<Finding> = (0..50)
+            .map(|i| finding("role.a", Severity::Info, i))
+            .collect();
+        let c = Collected::from(findings.clone());
+        assert_eq!(c.all(), Some(&findings[..]));
+        assert_eq!(c.len(), 50);
+    }
 }
