@@ -3,10 +3,15 @@
 
 pub mod ident;
 pub mod roles;
+pub mod server;
 pub mod target;
 
 pub use ident::{quote_ident, quote_literal, RoleName};
 pub use roles::{Membership, PasswordKind, Role, RoleAttribute, RoleSetting};
+pub use server::{
+    AvailableExtension, Database, DatabaseContents, Incompatibility, InstalledExtension,
+    ServerInfo, Setting, Snapshot, Tablespace, SNAPSHOT_FORMAT,
+};
 pub use target::{Applier, ExistingRole, FactsOrigin, ParameterFact, TargetFacts};
 
 use serde::{Deserialize, Serialize};
