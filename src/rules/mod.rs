@@ -120,6 +120,76 @@ pub enum RuleKind {
     MetaCommand,
     /// A statement nothing understands.
     Unrecognized,
+
+    // Readiness and diff of whole servers (`check`, `diff`).
+    /// A parameter set differently on the two sides.
+    SettingDiffers,
+    /// A parameter that differs and needs a server restart to change.
+    SettingRestart,
+    /// A parameter whose default changed between the two versions; neither side set it.
+    SettingDefaultChanged,
+    /// A parameter of the source that the target's version does not have.
+    SettingRemoved,
+    /// Parameters the provider does not let users set.
+    SettingNotUserSettable {
+        /// Exact names.
+        parameters: Vec<String>,
+    },
+    /// An extension the source uses that the target cannot install.
+    ExtensionUnavailable,
+    /// The provider's allow-list of extensions.
+    ExtensionAllowList {
+        /// The parameter that holds the list (`azure.extensions`).
+        parameter: String,
+        /// The command that sets it; `{value}` is replaced by the list.
+        fix: String,
+    },
+    /// Extensions whose library must be in `shared_preload_libraries`.
+    ExtensionPreload {
+        /// Exact names.
+        extensions: Vec<String>,
+    },
+    /// The target's default version of an extension is older than the source's.
+    ExtensionVersion,
+    /// A role of the source that the target lacks.
+    RoleMissing,
+    /// A role whose attributes differ.
+    RoleDiffers,
+    /// A membership of the source that the target lacks.
+    MembershipMissing,
+    /// A role setting (`ALTER ROLE .. SET`) that differs.
+    RoleSettingDiffers,
+    /// Something on the target that the source lacks.
+    TargetOnly,
+    /// A database of the source that the target lacks.
+    DatabaseMissing,
+    /// A database whose properties or settings differ.
+    DatabaseDiffers,
+    /// Databases that are not migrated.
+    DatabaseNotMigrated {
+        /// Exact names.
+        #[serde(default)]
+        databases: Vec<String>,
+        /// Whole-name regular expressions.
+        #[serde(default)]
+        patterns: Vec<String>,
+    },
+    /// A database whose contents could not be read.
+    DatabaseUnread,
+    /// The target's major version is older than the source's.
+    TargetOlder,
+    /// Which pg_dump, pg_dumpall and pg_restore to use.
+    DumpClient,
+    /// Objects the catalog checks of `pg_upgrade --check` object to.
+    UpgradeIncompatible,
+    /// Large objects.
+    LargeObjects,
+    /// Unlogged tables.
+    UnloggedTable,
+    /// Tables without a primary key.
+    NoPrimaryKey,
+    /// Tablespaces, which managed targets do not support.
+    Tablespace,
 }
 
 impl RuleKind {
@@ -145,6 +215,31 @@ impl RuleKind {
             RuleKind::LoginWithoutPassword => "login-without-password",
             RuleKind::MetaCommand => "meta-command",
             RuleKind::Unrecognized => "unrecognized",
+            RuleKind::SettingDiffers => "setting-differs",
+            RuleKind::SettingRestart => "setting-restart",
+            RuleKind::SettingDefaultChanged => "setting-default-changed",
+            RuleKind::SettingRemoved => "setting-removed",
+            RuleKind::SettingNotUserSettable { .. } => "setting-not-user-settable",
+            RuleKind::ExtensionUnavailable => "extension-unavailable",
+            RuleKind::ExtensionAllowList { .. } => "extension-allow-list",
+            RuleKind::ExtensionPreload { .. } => "extension-preload",
+            RuleKind::ExtensionVersion => "extension-version",
+            RuleKind::RoleMissing => "role-missing",
+            RuleKind::RoleDiffers => "role-differs",
+            RuleKind::MembershipMissing => "membership-missing",
+            RuleKind::RoleSettingDiffers => "role-setting-differs",
+            RuleKind::TargetOnly => "target-only",
+            RuleKind::DatabaseMissing => "database-missing",
+            RuleKind::DatabaseDiffers => "database-differs",
+            RuleKind::DatabaseNotMigrated { .. } => "database-not-migrated",
+            RuleKind::DatabaseUnread => "database-unread",
+            RuleKind::TargetOlder => "target-older",
+            RuleKind::DumpClient => "dump-client",
+            RuleKind::UpgradeIncompatible => "upgrade-incompatible",
+            RuleKind::LargeObjects => "large-objects",
+            RuleKind::UnloggedTable => "unlogged-table",
+            RuleKind::NoPrimaryKey => "no-primary-key",
+            RuleKind::Tablespace => "tablespace",
         }
     }
 
@@ -170,6 +265,31 @@ impl RuleKind {
             RuleKind::LoginWithoutPassword => "role.login-without-password",
             RuleKind::MetaCommand => "roles.meta-command",
             RuleKind::Unrecognized => "roles.unrecognized",
+            RuleKind::SettingDiffers => "setting.differs",
+            RuleKind::SettingRestart => "setting.needs-restart",
+            RuleKind::SettingDefaultChanged => "setting.default-changed",
+            RuleKind::SettingRemoved => "setting.removed",
+            RuleKind::SettingNotUserSettable { .. } => "setting.not-user-settable",
+            RuleKind::ExtensionUnavailable => "extension.unavailable",
+            RuleKind::ExtensionAllowList { .. } => "extension.not-allowlisted",
+            RuleKind::ExtensionPreload { .. } => "extension.needs-preload",
+            RuleKind::ExtensionVersion => "extension.older-version",
+            RuleKind::RoleMissing => "role.missing",
+            RuleKind::RoleDiffers => "role.differs",
+            RuleKind::MembershipMissing => "membership.missing",
+            RuleKind::RoleSettingDiffers => "role-setting.differs",
+            RuleKind::TargetOnly => "target.only",
+            RuleKind::DatabaseMissing => "database.missing",
+            RuleKind::DatabaseDiffers => "database.differs",
+            RuleKind::DatabaseNotMigrated { .. } => "database.not-migrated",
+            RuleKind::DatabaseUnread => "database.unread",
+            RuleKind::TargetOlder => "server.target-older",
+            RuleKind::DumpClient => "server.dump-client",
+            RuleKind::UpgradeIncompatible => "upgrade.incompatible",
+            RuleKind::LargeObjects => "database.large-objects",
+            RuleKind::UnloggedTable => "table.unlogged",
+            RuleKind::NoPrimaryKey => "table.no-primary-key",
+            RuleKind::Tablespace => "tablespace.unsupported",
         }
     }
 }
@@ -215,6 +335,14 @@ pub struct ParameterFacts {
     /// Parameters removed in some major.
     #[serde(default)]
     pub removed: Vec<RemovedParameter>,
+    /// Provider parameters that may exist only as placeholders (`azure.extensions`): a snapshot
+    /// reads each with `current_setting(name, true)`.
+    #[serde(default)]
+    pub provider: Vec<String>,
+    /// Parameters that differ between any two servers by nature (paths, ports, versions):
+    /// never compared.
+    #[serde(default)]
+    pub ignored: Vec<String>,
 }
 
 /// A profile's assumptions about the target when none is given.
@@ -240,6 +368,21 @@ pub struct TargetAssumptions {
     pub manages_all_roles: bool,
     /// `password_encryption`.
     pub password_encryption: String,
+    /// The target supports tablespaces of the user's.
+    #[serde(default = "yes")]
+    pub tablespaces: bool,
+    /// How a server parameter is set there; `{name}`, `{value}` (as it is) and `{literal}` (as
+    /// a SQL string literal) are replaced.
+    #[serde(default = "alter_system")]
+    pub parameter_fix: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn alter_system() -> String {
+    "ALTER SYSTEM SET {name} = {literal};".to_owned()
 }
 
 /// A profile's header.
@@ -335,6 +478,8 @@ impl RuleSet {
         if let Some(parameters) = parsed.parameters {
             self.parameters.superuser.extend(parameters.superuser);
             self.parameters.removed.extend(parameters.removed);
+            self.parameters.provider.extend(parameters.provider);
+            self.parameters.ignored.extend(parameters.ignored);
         }
         match (parsed.profile, parsed.target) {
             (Some(header), Some(target)) => {
@@ -443,7 +588,9 @@ fn anchored(pattern: &str) -> String {
 
 fn compile_patterns(rule: &Rule) -> Result<(), regex::Error> {
     let patterns = match &rule.kind {
-        RuleKind::ProviderRole { patterns, .. } | RuleKind::ReservedName { patterns } => patterns,
+        RuleKind::ProviderRole { patterns, .. }
+        | RuleKind::ReservedName { patterns }
+        | RuleKind::DatabaseNotMigrated { patterns, .. } => patterns,
         _ => return Ok(()),
     };
     RegexSet::new(patterns.iter().map(|p| anchored(p))).map(|_| ())
@@ -512,6 +659,63 @@ impl Policy {
             .removed
             .iter()
             .find(|r| r.name == lower && r.removed_in <= major)
+    }
+
+    /// The rule that keeps a database from being migrated, if one does.
+    pub fn not_migrated(&self, database: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| match &rule.kind {
+            RuleKind::DatabaseNotMigrated {
+                databases,
+                patterns,
+            } => {
+                databases.iter().any(|d| d == database)
+                    || patterns.iter().any(|p| {
+                        regex::Regex::new(&anchored(p)).is_ok_and(|re| re.is_match(database))
+                    })
+            }
+            _ => false,
+        })
+    }
+
+    /// The rule that says an extension needs `shared_preload_libraries`, if one does.
+    pub fn preload_rule(&self, extension: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| {
+            matches!(&rule.kind, RuleKind::ExtensionPreload { extensions }
+                if extensions.iter().any(|e| e == extension))
+        })
+    }
+
+    /// The profile's extension allow-list rule: the rule, its parameter and its fix template.
+    pub fn allow_list(&self) -> Option<(&Rule, &str, &str)> {
+        self.rules.iter().find_map(|rule| match &rule.kind {
+            RuleKind::ExtensionAllowList { parameter, fix } => {
+                Some((rule, &parameter[..], &fix[..]))
+            }
+            _ => None,
+        })
+    }
+
+    /// The rule that says users may not set this parameter on the target, if one does.
+    pub fn not_user_settable(&self, parameter: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| {
+            matches!(&rule.kind, RuleKind::SettingNotUserSettable { parameters }
+                if parameters.iter().any(|p| p.eq_ignore_ascii_case(parameter)))
+        })
+    }
+
+    /// True when the parameter is never compared (paths, ports, versions).
+    pub fn is_ignored_parameter(&self, name: &str) -> bool {
+        self.parameters.ignored.iter().any(|p| p == name)
+    }
+
+    /// The command that sets a parameter on the target.
+    pub fn parameter_fix(&self, name: &str, value: &str) -> String {
+        self.profile
+            .target
+            .parameter_fix
+            .replace("{name}", name)
+            .replace("{literal}", &crate::catalog::quote_literal(value))
+            .replace("{value}", value)
     }
 
     /// The target as the profile assumes it, at `major` when given.
