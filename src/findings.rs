@@ -134,6 +134,13 @@ impl Finding {
         self
     }
 
+    /// Records the source and target values of a finding already made.
+    pub fn set_values(&mut self, source: Option<String>, target: Option<String>) -> &mut Self {
+        self.source = source;
+        self.target = target;
+        self
+    }
+
     /// Records the SQL or command that fixes it.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());

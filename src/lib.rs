@@ -5,6 +5,8 @@
 //! what can be fixed; everything judged becomes a [`findings::Finding`]; [`report`] prints them.
 
 pub mod catalog;
+pub mod check;
+pub mod diff;
 pub mod dump;
 pub mod findings;
 pub mod introspect;

@@ -93,6 +93,8 @@ pub enum PasswordKind {
     ScramSha256,
     /// A clear-text password, which the server hashes on arrival.
     Plaintext,
+    /// Not known: the reader could not see passwords (a non-superuser cannot read `pg_authid`).
+    Unknown,
 }
 
 impl PasswordKind {

@@ -1,0 +1,147 @@
+//! Databases of two servers: presence, properties and `ALTER DATABASE .. SET` values. The
+//! databases the profile says are not migrated (templates, the provider's own) are left out.
+
+use super::Findings;
+use crate::catalog::{quote_ident, quote_literal, Database, Snapshot};
+use crate::findings::ObjectRef;
+
+/// `CREATE DATABASE` as the source has it.
+pub fn create_database_sql(name: &str, db: &Database) -> String {
+    let mut sql = format!(
+        "CREATE DATABASE {} WITH OWNER {} TEMPLATE template0 ENCODING {} LC_COLLATE {} LC_CTYPE {}",
+        quote_ident(name),
+        quote_ident(&db.owner),
+        quote_literal(&db.encoding),
+        quote_literal(&db.collate),
+        quote_literal(&db.ctype)
+    );
+    if db.locale_provider != "libc" {
+        sql.push_str(&format!(" LOCALE_PROVIDER {}", db.locale_provider));
+        if let Some(locale) = &db.locale {
+            let keyword = if db.locale_provider == "icu" {
+                "ICU_LOCALE"
+            } else {
+                "BUILTIN_LOCALE"
+            };
+            sql.push_str(&format!(" {keyword} {}", quote_literal(locale)));
+        }
+    }
+    if db.connection_limit != -1 {
+        sql.push_str(&format!(" CONNECTION LIMIT {}", db.connection_limit));
+    }
+    sql.push(';');
+    sql
+}
+
+pub(super) fn diff_databases(source: &Snapshot, target: &Snapshot, out: &mut Findings<'_>) {
+    let policy = out.policy;
+    let migrated = |name: &str, db: &Database| !db.is_template && policy.not_migrated(name).is_none();
+    for (name, s) in &source.databases {
+        if !migrated(name, s) {
+            continue;
+        }
+        let object = || ObjectRef::new("database", name.as_str());
+        let Some(t) = target.databases.get(name) else {
+            let msg = format!("database {} does not exist on the target", quote_ident(name));
+            out.add_kind("database-missing", object(), msg).fix =
+                Some(create_database_sql(name, s));
+            continue;
+        };
+        let mut differences = Vec::new();
+        let mut fixes = Vec::new();
+        let mut field = |what: &str, a: &str, b: &str| {
+            if a != b {
+                differences.push(format!("{what} {a} → {b}"));
+            }
+            a != b
+        };
+        if field("owner", &s.owner, &t.owner) {
+            fixes.push(format!(
+                "ALTER DATABASE {} OWNER TO {};",
+                quote_ident(name),
+                quote_ident(&s.owner)
+            ));
+        }
+        // These are fixed at CREATE DATABASE: a difference means recreating it.
+        let recreate = [
+            field("encoding", &s.encoding, &t.encoding),
+            field("collation", &s.collate, &t.collate),
+            field("ctype", &s.ctype, &t.ctype),
+            field("locale provider", &s.locale_provider, &t.locale_provider),
+            field(
+                "locale",
+                s.locale.as_deref().unwrap_or("-"),
+                t.locale.as_deref().unwrap_or("-"),
+            ),
+        ]
+        .contains(&true);
+        if field(
+            "connection limit",
+            &s.connection_limit.to_string(),
+            &t.connection_limit.to_string(),
+        ) {
+            fixes.push(format!(
+                "ALTER DATABASE {} CONNECTION LIMIT {};",
+                quote_ident(name),
+                s.connection_limit
+            ));
+        }
+        if recreate {
+            fixes.push(format!(
+                "-- recreate before the restore: DROP DATABASE {}; {}",
+                quote_ident(name),
+                create_database_sql(name, s)
+            ));
+        }
+        if !differences.is_empty() {
+            let msg = format!(
+                "database {} differs (source → target): {}",
+                quote_ident(name),
+                differences.join(", ")
+            );
+            out.add_kind("database-differs", object(), msg).fix = Some(fixes.join("\n"));
+        }
+        for (param, value) in &s.settings {
+            let now = t.settings.get(param);
+            if now == Some(value) {
+                continue;
+            }
+            let msg = format!(
+                "database {}: {param} is {value} on the source, {} on the target",
+                quote_ident(name),
+                now.map_or("not set", |v| v.as_str())
+            );
+            out.add_kind(
+                "database-differs",
+                ObjectRef::new("database-setting", format!("{name}.{param}")),
+                msg,
+            )
+            .set_values(Some(value.clone()), now.cloned())
+            .fix = Some(format!(
+                "ALTER DATABASE {} SET {} TO {};",
+                quote_ident(name),
+                quote_ident(param),
+                super::setting_value_sql(param, value)
+            ));
+        }
+        for param in t.settings.keys() {
+            if !s.settings.contains_key(param) {
+                let msg = format!(
+                    "database {}: {param} is set only on the target",
+                    quote_ident(name)
+                );
+                out.add_kind(
+                    "target-only",
+                    ObjectRef::new("database-setting", format!("{name}.{param}")),
+                    msg,
+                );
+            }
+        }
+    }
+    for (name, t) in &target.databases {
+        if migrated(name, t) && !source.databases.contains_key(name) {
+            let msg = format!("database {} exists only on the target", quote_ident(name));
+            out.add_kind("target-only", ObjectRef::new("database", name.as_str()), msg);
+        }
+    }
+}
