@@ -2,6 +2,7 @@
 //! bounded by a statement timeout.
 
 pub mod conn;
+pub mod contents;
 pub mod target;
 
 pub use conn::{ConnError, ConnSpec};
