@@ -247,7 +247,10 @@ fn help_lists_only_commands_that_work() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(commands, ["roles", "rules", "help"]);
+    assert_eq!(
+        commands,
+        ["roles", "snapshot", "diff", "check", "rules", "help"]
+    );
 }
 
 #[test]

@@ -56,7 +56,11 @@ fn databases(source: &Snapshot, out: &mut Findings<'_>) {
     for (name, db) in &source.databases {
         let object = || ObjectRef::new("database", name.as_str());
         if let Some(rule) = policy.not_migrated(name) {
-            let msg = format!("database {} is not migrated ({})", quote_ident(name), rule.problem);
+            let msg = format!(
+                "database {} is not migrated ({})",
+                quote_ident(name),
+                rule.problem
+            );
             out.add(rule, object(), msg);
             continue;
         }
@@ -65,10 +69,7 @@ fn databases(source: &Snapshot, out: &mut Findings<'_>) {
         }
         let Some(contents) = &db.contents else {
             let why = db.unread.as_deref().unwrap_or("not read");
-            let msg = format!(
-                "database {} was not checked: {why}",
-                quote_ident(name)
-            );
+            let msg = format!("database {} was not checked: {why}", quote_ident(name));
             out.add_kind("database-unread", object(), msg);
             continue;
         };

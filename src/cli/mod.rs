@@ -2,8 +2,9 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pgparity::catalog::Snapshot;
 use pgparity::findings::Severity;
-use pgparity::introspect::{read_target_facts, ConnSpec};
+use pgparity::introspect::{load_snapshot, read_snapshot, read_target_facts, ConnSpec};
 use pgparity::remediate::{clean_roles, CleanStats};
 use pgparity::report::{self, Collected, Format, Report};
 use pgparity::rules::RuleSet;
@@ -25,6 +26,12 @@ enum Command {
     /// Work with roles scripts (pg_dumpall --roles-only output).
     #[command(subcommand)]
     Roles(RolesCommand),
+    /// Save a server's catalog (settings, extensions, roles, databases) as JSON.
+    Snapshot(SnapshotArgs),
+    /// Compare settings, extensions, roles and databases of two servers or snapshots.
+    Diff(DiffArgs),
+    /// Pre-migration readiness of a source for a target (live, saved, or the profile's).
+    Check(CheckArgs),
     /// Show the rules pgparity applies.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -55,6 +62,26 @@ impl From<FormatArg> for Format {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,
             FormatArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// Formats of commands that report findings.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ReportFormatArg {
+    Table,
+    Json,
+    Markdown,
+    Junit,
+}
+
+impl From<ReportFormatArg> for Format {
+    fn from(f: ReportFormatArg) -> Format {
+        match f {
+            ReportFormatArg::Table => Format::Table,
+            ReportFormatArg::Json => Format::Json,
+            ReportFormatArg::Markdown => Format::Markdown,
+            ReportFormatArg::Junit => Format::Junit,
         }
     }
 }
@@ -96,7 +123,7 @@ struct CleanArgs {
     output: Option<PathBuf>,
     /// Report format.
     #[arg(long, value_enum, default_value = "table")]
-    format: FormatArg,
+    format: ReportFormatArg,
     /// Write the report here instead of standard error.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -106,6 +133,62 @@ struct CleanArgs {
     /// A folder of extra rule files (*.toml).
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SnapshotArgs {
+    /// Connection string of the server (URI or key=value; PG* variables fill the rest).
+    server: String,
+    /// Write the snapshot here (whole, or not at all) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// A folder of extra rule files (*.toml); their provider parameters are read too.
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+}
+
+/// How reporting commands print and when they fail.
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ReportFormatArg,
+    /// Write the report here (whole, or not at all) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: SeverityArg,
+    /// A folder of extra rule files (*.toml).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct DiffArgs {
+    /// The source: a connection string or a snapshot file.
+    source: String,
+    /// The target: a connection string or a snapshot file.
+    target: String,
+    /// Target profile, for its provider roles and parameter rules.
+    #[arg(long, default_value = "community")]
+    profile: String,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The source: a connection string or a snapshot file.
+    source: String,
+    /// The target, when it exists: a connection string or a snapshot file.
+    target: Option<String>,
+    /// Target profile: azure-flexible, azure-single, aws-rds, gcp-cloudsql, community, or one
+    /// from --rules.
+    #[arg(long)]
+    profile: String,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -126,7 +209,178 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Roles(RolesCommand::Clean(args)) => roles_clean(args),
         Command::Rules(RulesCommand::List(args)) => rules_list(args),
+        Command::Snapshot(args) => snapshot(args),
+        Command::Diff(args) => diff(args),
+        Command::Check(args) => check(args),
     }
+}
+
+fn snapshot(args: SnapshotArgs) -> Result<ExitCode> {
+    let set = RuleSet::load(args.rules.as_deref())?;
+    let env = std::env::vars().collect();
+    let spec = ConnSpec::parse(&args.server, &env)?;
+    let snapshot = read_snapshot(&spec, &set.parameters.provider)?;
+    let write = |out: &mut dyn Write| -> Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &snapshot)?;
+        writeln!(out)?;
+        Ok(())
+    };
+    match &args.output {
+        Some(path) => write_atomically(path, write)?,
+        None => {
+            let mut stdout = BufWriter::new(io::stdout().lock());
+            write(&mut stdout)?;
+            stdout.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A server named on the command line: a snapshot file if one exists at that path, else a
+/// connection string.
+fn load_server(arg: &str, provider_parameters: &[String]) -> Result<(Snapshot, String)> {
+    let path = Path::new(arg);
+    if path.is_file() {
+        return Ok((load_snapshot(path)?, format!("snapshot {arg}")));
+    }
+    let looks_like_conninfo =
+        arg.contains('=') || arg.starts_with("postgres://") || arg.starts_with("postgresql://");
+    if !looks_like_conninfo {
+        anyhow::bail!("{arg}: no such snapshot file, and not a connection string (postgresql://... or key=value)");
+    }
+    let env = std::env::vars().collect();
+    let spec = ConnSpec::parse(arg, &env)?;
+    let snapshot = read_snapshot(&spec, provider_parameters)?;
+    Ok((snapshot, spec.display))
+}
+
+#[derive(serde::Serialize)]
+struct ServerExtra {
+    command: &'static str,
+    source: String,
+    target: Option<String>,
+    profile: String,
+    source_version: String,
+    target_version: Option<String>,
+    summary: Summary,
+}
+
+#[derive(serde::Serialize)]
+struct Summary {
+    errors: usize,
+    warnings: usize,
+    info: usize,
+}
+
+fn summary(findings: &[pgparity::findings::Finding]) -> Summary {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    Summary {
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        info: count(Severity::Info),
+    }
+}
+
+fn diff(args: DiffArgs) -> Result<ExitCode> {
+    let set = RuleSet::load(args.report.rules.as_deref())?;
+    let policy = set.policy(&args.profile)?;
+    let (source, source_name) = load_server(&args.source, &set.parameters.provider)?;
+    let (target, target_name) = load_server(&args.target, &set.parameters.provider)?;
+    let findings = pgparity::diff::diff(&source, &target, &policy);
+    let checked = pgparity::diff::checked_objects(&source, &policy);
+    let title = format!("pgparity diff {} {}", args.source, args.target);
+    server_report(
+        "diff",
+        title,
+        (&source, source_name),
+        Some((&target, target_name)),
+        &args.profile,
+        findings,
+        checked,
+        &args.report,
+    )
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode> {
+    let set = RuleSet::load(args.report.rules.as_deref())?;
+    let policy = set.policy(&args.profile)?;
+    let (source, source_name) = load_server(&args.source, &set.parameters.provider)?;
+    let target = match &args.target {
+        Some(t) => Some(load_server(t, &set.parameters.provider)?),
+        None => None,
+    };
+    let findings = pgparity::check::check(&source, target.as_ref().map(|(t, _)| t), &policy);
+    let checked = pgparity::diff::checked_objects(&source, &policy);
+    let title = match &args.target {
+        Some(t) => format!(
+            "pgparity check {} {t} --profile {}",
+            args.source, args.profile
+        ),
+        None => format!("pgparity check {} --profile {}", args.source, args.profile),
+    };
+    server_report(
+        "check",
+        title,
+        (&source, source_name),
+        target.as_ref().map(|(t, name)| (t, name.clone())),
+        &args.profile,
+        findings,
+        checked,
+        &args.report,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn server_report(
+    command: &'static str,
+    title: String,
+    (source, source_name): (&Snapshot, String),
+    target: Option<(&Snapshot, String)>,
+    profile: &str,
+    findings: Vec<pgparity::findings::Finding>,
+    checked: Vec<pgparity::findings::ObjectRef>,
+    args: &ReportArgs,
+) -> Result<ExitCode> {
+    let describe = |s: &Snapshot, name: &str| format!("{name} (PostgreSQL {})", s.server.version);
+    let mut context = vec![format!("source: {}", describe(source, &source_name))];
+    match &target {
+        Some((t, name)) => context.push(format!("target: {}", describe(t, name))),
+        None => context.push(format!("target: assumed by profile {profile}")),
+    }
+    let extra = ServerExtra {
+        command,
+        source: source_name.clone(),
+        target: target.as_ref().map(|(_, name)| name.clone()),
+        profile: profile.to_owned(),
+        source_version: source.server.version.clone(),
+        target_version: target.as_ref().map(|(t, _)| t.server.version.clone()),
+        summary: summary(&findings),
+    };
+    let collected = Collected::from(findings);
+    let fail_on: Severity = args.fail_on.into();
+    let report = Report {
+        title,
+        context,
+        extra,
+        findings: &collected,
+        checked,
+        fail_on,
+    };
+    let format = args.format.into();
+    match &args.report {
+        Some(path) => write_atomically(path, |out| Ok(report::render(&report, format, out)?))?,
+        None => {
+            let mut stdout = BufWriter::new(io::stdout().lock());
+            report::render(&report, format, &mut stdout)?;
+            stdout.flush()?;
+        }
+    }
+    let failed = collected.worst().is_some_and(|w| w >= fail_on);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn rules_list(args: ListArgs) -> Result<ExitCode> {
@@ -216,6 +470,8 @@ fn roles_clean(args: CleanArgs) -> Result<ExitCode> {
             stats,
         },
         findings: &findings,
+        checked: Vec::new(),
+        fail_on: args.fail_on.into(),
     };
     match &args.report {
         Some(path) => write_atomically(path, |out| Ok(report::render(&report, format, out)?))?,

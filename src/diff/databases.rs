@@ -35,14 +35,18 @@ pub fn create_database_sql(name: &str, db: &Database) -> String {
 
 pub(super) fn diff_databases(source: &Snapshot, target: &Snapshot, out: &mut Findings<'_>) {
     let policy = out.policy;
-    let migrated = |name: &str, db: &Database| !db.is_template && policy.not_migrated(name).is_none();
+    let migrated =
+        |name: &str, db: &Database| !db.is_template && policy.not_migrated(name).is_none();
     for (name, s) in &source.databases {
         if !migrated(name, s) {
             continue;
         }
         let object = || ObjectRef::new("database", name.as_str());
         let Some(t) = target.databases.get(name) else {
-            let msg = format!("database {} does not exist on the target", quote_ident(name));
+            let msg = format!(
+                "database {} does not exist on the target",
+                quote_ident(name)
+            );
             out.add_kind("database-missing", object(), msg).fix =
                 Some(create_database_sql(name, s));
             continue;
@@ -141,7 +145,11 @@ pub(super) fn diff_databases(source: &Snapshot, target: &Snapshot, out: &mut Fin
     for (name, t) in &target.databases {
         if migrated(name, t) && !source.databases.contains_key(name) {
             let msg = format!("database {} exists only on the target", quote_ident(name));
-            out.add_kind("target-only", ObjectRef::new("database", name.as_str()), msg);
+            out.add_kind(
+                "target-only",
+                ObjectRef::new("database", name.as_str()),
+                msg,
+            );
         }
     }
 }

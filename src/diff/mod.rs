@@ -47,8 +47,7 @@ impl<'p> Findings<'p> {
 
     /// Adds a finding made by `rule`.
     pub fn add(&mut self, rule: &Rule, object: ObjectRef, message: String) -> &mut Finding {
-        let finding =
-            Finding::new(rule.kind.code(), rule.severity, object, message).rule(&rule.id);
+        let finding = Finding::new(rule.kind.code(), rule.severity, object, message).rule(&rule.id);
         self.list.push(finding);
         self.list.last_mut().expect("just pushed")
     }
@@ -83,4 +82,37 @@ pub fn setting_value_sql(name: &str, value: &str) -> String {
     } else {
         crate::catalog::quote_literal(value)
     }
+}
+
+/// What a diff or check of `source` looks at: settings, extensions in use, roles, databases
+/// and tablespaces (the provider's own and unmigrated ones aside).
+pub fn checked_objects(source: &Snapshot, policy: &Policy) -> Vec<ObjectRef> {
+    let mut objects = Vec::new();
+    for (name, setting) in &source.settings {
+        if setting.context != "internal" && !policy.is_ignored_parameter(name) {
+            objects.push(ObjectRef::new("setting", name.as_str()));
+        }
+    }
+    let mut extensions = std::collections::BTreeSet::new();
+    for (name, db) in &source.databases {
+        if db.is_template || policy.not_migrated(name).is_some() {
+            continue;
+        }
+        objects.push(ObjectRef::new("database", name.as_str()));
+        if let Some(contents) = &db.contents {
+            extensions.extend(contents.extensions.keys().filter(|e| *e != "plpgsql"));
+        }
+    }
+    for name in extensions {
+        objects.push(ObjectRef::new("extension", name.as_str()));
+    }
+    for name in source.roles.roles.keys() {
+        if policy.provider_rule(name).is_none() {
+            objects.push(ObjectRef::new("role", name.as_str()));
+        }
+    }
+    for name in source.tablespaces.keys() {
+        objects.push(ObjectRef::new("tablespace", name.as_str()));
+    }
+    objects
 }

@@ -43,7 +43,11 @@ fn role_options(role: &Role) -> Vec<String> {
 
 pub(super) fn diff_roles(source: &Snapshot, target: &Snapshot, out: &mut Findings<'_>) {
     let policy = out.policy;
-    let ours = |name: &str| policy.provider_rule(&crate::catalog::RoleName::new(name)).is_none();
+    let ours = |name: &str| {
+        policy
+            .provider_rule(&crate::catalog::RoleName::new(name))
+            .is_none()
+    };
     for (name, s) in &source.roles.roles {
         if !ours(name.as_str()) {
             continue;
@@ -104,7 +108,11 @@ pub(super) fn diff_roles(source: &Snapshot, target: &Snapshot, out: &mut Finding
         finding.source = Some(role_options(s).join(" "));
         finding.target = Some(role_options(t).join(" "));
         if !alter.is_empty() {
-            finding.fix = Some(format!("ALTER ROLE {} WITH {};", name.quoted(), alter.join(" ")));
+            finding.fix = Some(format!(
+                "ALTER ROLE {} WITH {};",
+                name.quoted(),
+                alter.join(" ")
+            ));
         }
     }
     for name in target.roles.roles.keys() {
@@ -116,8 +124,18 @@ pub(super) fn diff_roles(source: &Snapshot, target: &Snapshot, out: &mut Finding
 
     // Memberships by role and member; the grantor is the restoring role's business.
     let key = |m: &crate::catalog::Membership| (m.role.clone(), m.member.clone());
-    let theirs: BTreeMap<_, _> = target.roles.memberships.iter().map(|m| (key(m), m)).collect();
-    let mine: BTreeMap<_, _> = source.roles.memberships.iter().map(|m| (key(m), m)).collect();
+    let theirs: BTreeMap<_, _> = target
+        .roles
+        .memberships
+        .iter()
+        .map(|m| (key(m), m))
+        .collect();
+    let mine: BTreeMap<_, _> = source
+        .roles
+        .memberships
+        .iter()
+        .map(|m| (key(m), m))
+        .collect();
     for ((role, member), m) in &mine {
         if !ours(role.as_str()) || !ours(member.as_str()) {
             continue;
@@ -159,7 +177,10 @@ pub(super) fn diff_roles(source: &Snapshot, target: &Snapshot, out: &mut Finding
         }
     }
     for (role, member) in theirs.keys() {
-        if ours(role.as_str()) && ours(member.as_str()) && !mine.contains_key(&(role.clone(), member.clone())) {
+        if ours(role.as_str())
+            && ours(member.as_str())
+            && !mine.contains_key(&(role.clone(), member.clone()))
+        {
             let msg = format!(
                 "{} is a member of {} only on the target",
                 member.quoted(),
@@ -180,7 +201,11 @@ pub(super) fn diff_roles(source: &Snapshot, target: &Snapshot, out: &mut Finding
             .iter()
             .map(|s| {
                 (
-                    (s.role.as_str().to_owned(), s.database.clone(), s.name.clone()),
+                    (
+                        s.role.as_str().to_owned(),
+                        s.database.clone(),
+                        s.name.clone(),
+                    ),
                     s.value.clone(),
                 )
             })
@@ -214,7 +239,10 @@ pub(super) fn diff_roles(source: &Snapshot, target: &Snapshot, out: &mut Finding
     }
     for (role, database, name) in theirs.keys() {
         if ours(role) && !mine.contains_key(&(role.clone(), database.clone(), name.clone())) {
-            let msg = format!("role {}: {name} is set only on the target", quote_ident(role));
+            let msg = format!(
+                "role {}: {name} is set only on the target",
+                quote_ident(role)
+            );
             out.add_kind(
                 "target-only",
                 ObjectRef::new("role-setting", format!("{role}.{name}")),

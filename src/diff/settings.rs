@@ -88,7 +88,12 @@ pub fn describe_value(setting: &Setting) -> String {
         }
         (Normalized::Number(ms), Some(_)) => {
             let mut best = format!("{ms}ms");
-            for (size, name) in [(1000.0, "s"), (60_000.0, "min"), (3_600_000.0, "h"), (86_400_000.0, "d")] {
+            for (size, name) in [
+                (1000.0, "s"),
+                (60_000.0, "min"),
+                (3_600_000.0, "h"),
+                (86_400_000.0, "d"),
+            ] {
                 if ms >= size && (ms / size).fract() == 0.0 {
                     best = format!("{}{name}", ms / size);
                 }
@@ -235,7 +240,10 @@ mod tests {
             normalized(&setting("60", Some("s"), "integer")),
             normalized(&setting("60000", Some("ms"), "integer"))
         );
-        assert_eq!(describe_value(&setting("300", Some("s"), "integer")), "5min");
+        assert_eq!(
+            describe_value(&setting("300", Some("s"), "integer")),
+            "5min"
+        );
         assert_eq!(
             normalized(&setting("Replica", None, "enum")),
             normalized(&setting("replica", None, "enum"))
@@ -249,6 +257,9 @@ mod tests {
             normalized(&setting("-1", Some("kB"), "integer")),
             normalized(&setting("-1", Some("8kB"), "integer"))
         );
-        assert_ne!(normalized(&kb), normalized(&setting("16384", Some("8kB"), "integer")));
+        assert_ne!(
+            normalized(&kb),
+            normalized(&setting("16384", Some("8kB"), "integer"))
+        );
     }
 }

@@ -171,7 +171,9 @@ async fn read_server(
         );
     }
 
-    let roles = read_roles(&client, &server).await.map_err(failed("roles"))?;
+    let roles = read_roles(&client, &server)
+        .await
+        .map_err(failed("roles"))?;
 
     let locale = match major {
         0..=14 => "'libc', NULL::text",
@@ -277,7 +279,10 @@ fn split_setting(config: &str) -> Option<(String, String)> {
     Some((name.to_owned(), value.to_owned()))
 }
 
-async fn read_roles(client: &Client, server: &ServerInfo) -> Result<Catalog, tokio_postgres::Error> {
+async fn read_roles(
+    client: &Client,
+    server: &ServerInfo,
+) -> Result<Catalog, tokio_postgres::Error> {
     // The password's kind is computed by the server: the hash itself is never fetched.
     let (table, password) = if server.superuser {
         (
@@ -405,15 +410,17 @@ async fn read_databases(spec: &ConnSpec, major: u32, databases: &mut BTreeMap<St
             let spec = spec.clone();
             tasks.spawn(async move {
                 let result = match open(&spec, Some(&name)).await {
-                    Ok(client) => read_contents(&client, major).await.map_err(|e| {
-                        format!("reading its objects failed: {}", pg_message(&e))
-                    }),
+                    Ok(client) => read_contents(&client, major)
+                        .await
+                        .map_err(|e| format!("reading its objects failed: {}", pg_message(&e))),
                     Err(e) => Err(e.to_string()),
                 };
                 (name, result)
             });
         }
-        let Some(joined) = tasks.join_next().await else { break };
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
         let (name, result) = match joined {
             Ok(done) => done,
             Err(e) => panic!("a database reader panicked: {e}"),
@@ -511,9 +518,21 @@ mod tests {
             assert!(err.contains(name), "{name}: {err}");
         };
         check("roles.json", "CREATE ROLE x;", "not JSON");
-        check("other.json", r#"{"findings": []}"#, "no \"pgparity_snapshot\"");
-        check("newer.json", r#"{"pgparity_snapshot": 99}"#, "format 99 is newer");
-        check("broken.json", r#"{"pgparity_snapshot": 1}"#, "invalid snapshot");
+        check(
+            "other.json",
+            r#"{"findings": []}"#,
+            "no \"pgparity_snapshot\"",
+        );
+        check(
+            "newer.json",
+            r#"{"pgparity_snapshot": 99}"#,
+            "format 99 is newer",
+        );
+        check(
+            "broken.json",
+            r#"{"pgparity_snapshot": 1}"#,
+            "invalid snapshot",
+        );
         let err = load_snapshot(&dir.path().join("missing.json")).unwrap_err();
         assert!(matches!(err, SnapshotError::Io { .. }));
     }

@@ -3,7 +3,7 @@
 
 pub mod rules;
 
-use crate::findings::{Finding, FindingSink, Severity};
+use crate::findings::{Finding, FindingSink, ObjectRef, Severity};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -19,8 +19,10 @@ pub enum Format {
     Table,
     /// One JSON document (`{"findings": [...], ...}`).
     Json,
-    /// A Markdown table, for pull requests.
+    /// A summary and a table per kind, for pull requests.
     Markdown,
+    /// JUnit XML: one test case per checked object, failing at `--fail-on`, for CI systems.
+    Junit,
 }
 
 /// How many findings of one code the human formats show before summarizing the rest.
@@ -53,7 +55,7 @@ impl Collected {
     /// A collector that keeps what `format` prints.
     pub fn for_format(format: Format) -> Collected {
         Collected {
-            every: (format == Format::Json).then(Vec::new),
+            every: matches!(format, Format::Json | Format::Junit).then(Vec::new),
             ..Collected::default()
         }
     }
@@ -88,6 +90,33 @@ impl Collected {
         let mut groups: Vec<&Group> = self.groups.iter().collect();
         groups.sort_by_key(|g| Reverse(g.severity));
         groups
+    }
+
+    /// The groups by kind (the code's part before the dot), the kind with the most severe
+    /// finding first.
+    fn kinds(&self) -> Vec<(&str, Vec<&Group>)> {
+        let mut kinds: Vec<(&str, Vec<&Group>)> = Vec::new();
+        for group in self.groups() {
+            let kind = kind_of(&group.code);
+            match kinds.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, groups)) => groups.push(group),
+                None => kinds.push((kind, vec![group])),
+            }
+        }
+        kinds
+    }
+
+    /// Counts by severity: errors, warnings, infos.
+    fn by_severity(&self) -> (usize, usize, usize) {
+        let mut counts = (0, 0, 0);
+        for ((severity, _, _), n) in &self.counts {
+            match severity.0 {
+                Severity::Error => counts.0 += n,
+                Severity::Warning => counts.1 += n,
+                Severity::Info => counts.2 += n,
+            }
+        }
+        counts
     }
 }
 
@@ -144,6 +173,11 @@ impl From<Vec<Finding>> for Collected {
     }
 }
 
+/// The kind of a finding code: `extension` for `extension.unavailable`.
+fn kind_of(code: &str) -> &str {
+    code.split('.').next().unwrap_or(code)
+}
+
 /// A report: a title, some context lines, extra JSON fields, and findings.
 #[derive(Debug)]
 pub struct Report<'a, X: Serialize> {
@@ -155,6 +189,10 @@ pub struct Report<'a, X: Serialize> {
     pub extra: X,
     /// The findings.
     pub findings: &'a Collected,
+    /// Everything that was checked, findings or not (JUnit lists each as a test case).
+    pub checked: Vec<ObjectRef>,
+    /// The severity at which the run fails (JUnit marks those findings as failures).
+    pub fail_on: Severity,
 }
 
 /// The JSON document: the command's fields, then `findings`.
@@ -185,7 +223,19 @@ pub fn render<X: Serialize>(
         }
         Format::Table => render_text(report, out),
         Format::Markdown => render_markdown(report, out),
+        Format::Junit => render_junit(report, out),
     }
+}
+
+fn counts_line(findings: &Collected) -> String {
+    let (errors, warnings, infos) = findings.by_severity();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}: {}, {}, {infos} info",
+        plural(findings.len(), "finding"),
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+    )
 }
 
 fn render_text<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io::Result<()> {
@@ -193,36 +243,41 @@ fn render_text<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io:
     for line in &report.context {
         writeln!(out, "  {line}")?;
     }
-    writeln!(out)?;
-    for group in report.findings.groups() {
-        for f in &group.shown {
-            let place = match &f.location {
-                Some(loc) => format!("{}:{}: ", loc.file, loc.line),
-                None => String::new(),
-            };
-            let rule = f
-                .rule
-                .as_deref()
-                .map_or(String::new(), |r| format!(" [rule {r}]"));
-            writeln!(out, "{place}{}[{}] {}{rule}", f.severity, f.code, f.message)?;
-            if let Some(loc) = &f.location {
-                writeln!(out, "    {}", first_line(&loc.statement))?;
-            }
-            if let Some(fix) = &f.fix {
-                writeln!(out, "    fix: {fix}")?;
-            }
-        }
-        if group.hidden > 0 {
-            writeln!(
-                out,
-                "… and {} more {} (--format json lists every one)",
-                group.hidden, group.code
-            )?;
-        }
-    }
-    if !report.findings.is_empty() {
+    writeln!(out, "  {}", counts_line(report.findings))?;
+    for (kind, groups) in report.findings.kinds() {
         writeln!(out)?;
+        writeln!(out, "== {kind} ==")?;
+        for group in groups {
+            for f in &group.shown {
+                let place = match &f.location {
+                    Some(loc) => format!("{}:{}: ", loc.file, loc.line),
+                    None => String::new(),
+                };
+                let rule = f
+                    .rule
+                    .as_deref()
+                    .map_or(String::new(), |r| format!(" [rule {r}]"));
+                writeln!(out, "{place}{}[{}] {}{rule}", f.severity, f.code, f.message)?;
+                if let Some(loc) = &f.location {
+                    writeln!(out, "    {}", first_line(&loc.statement))?;
+                }
+                if let Some(fix) = &f.fix {
+                    for (i, line) in fix.lines().enumerate() {
+                        let lead = if i == 0 { "fix:" } else { "    " };
+                        writeln!(out, "    {lead} {line}")?;
+                    }
+                }
+            }
+            if group.hidden > 0 {
+                writeln!(
+                    out,
+                    "… and {} more {} (--format json lists every one)",
+                    group.hidden, group.code
+                )?;
+            }
+        }
     }
+    writeln!(out)?;
     writeln!(out, "{}", summary_table(report.findings))?;
     Ok(())
 }
@@ -262,38 +317,137 @@ fn md_cell(text: &str) -> String {
 
 fn render_markdown<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### {}\n", md_cell(&report.title))?;
+    writeln!(out, "**{}**\n", counts_line(report.findings))?;
     for line in &report.context {
         writeln!(out, "- {}", md_cell(line))?;
     }
-    writeln!(out)?;
-    writeln!(out, "| severity | code | object | line | message |")?;
-    writeln!(out, "| --- | --- | --- | --- | --- |")?;
-    for group in report.findings.groups() {
-        for f in &group.shown {
-            let line = f
-                .location
-                .as_ref()
-                .map_or(String::new(), |l| l.line.to_string());
-            writeln!(
-                out,
-                "| {} | `{}` | {} `{}` | {} | {} |",
-                f.severity,
-                f.code,
-                f.object.kind,
-                md_cell(&f.object.name),
-                line,
-                md_cell(&f.message)
-            )?;
+    for (kind, groups) in report.findings.kinds() {
+        writeln!(out, "\n#### {kind}\n")?;
+        writeln!(out, "| severity | code | object | message |")?;
+        writeln!(out, "| --- | --- | --- | --- |")?;
+        let mut fixes = Vec::new();
+        for group in groups {
+            for f in &group.shown {
+                let place = f
+                    .location
+                    .as_ref()
+                    .map_or(String::new(), |l| format!(" (line {})", l.line));
+                writeln!(
+                    out,
+                    "| {} | `{}` | {} `{}` | {}{place} |",
+                    f.severity,
+                    f.code,
+                    f.object.kind,
+                    md_cell(&f.object.name).replace('`', "'"),
+                    md_cell(&f.message)
+                )?;
+                if let Some(fix) = &f.fix {
+                    fixes.push(format!("-- {} {}\n{fix}", f.object.kind, f.object.name));
+                }
+            }
+            if group.hidden > 0 {
+                writeln!(
+                    out,
+                    "| | `{}` | | … and {} more (--format json lists every one) |",
+                    group.code, group.hidden
+                )?;
+            }
         }
-        if group.hidden > 0 {
+        if !fixes.is_empty() {
             writeln!(
                 out,
-                "| | `{}` | | | … and {} more |",
-                group.code, group.hidden
+                "\n<details><summary>Fixes ({})</summary>\n\n```sql",
+                fixes.len()
             )?;
+            for fix in fixes {
+                writeln!(out, "{}", fix.replace("```", "` ` `"))?;
+            }
+            writeln!(out, "```\n\n</details>")?;
         }
     }
+    if report.findings.is_empty() {
+        writeln!(out, "\nNo findings.")?;
+    }
     Ok(())
+}
+
+fn render_junit<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io::Result<()> {
+    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+    let findings = report
+        .findings
+        .all()
+        .ok_or_else(|| io::Error::other("a JUnit report needs every finding (Collected::every)"))?;
+    // Test cases by kind, then object, in order: the checked objects, then any other object a
+    // finding names.
+    let mut cases: BTreeMap<String, Vec<(String, Vec<&Finding>)>> = BTreeMap::new();
+    let mut add_object = |kind: &str, name: &str| {
+        let list = cases.entry(kind.to_owned()).or_default();
+        if !list.iter().any(|(n, _)| n == name) {
+            list.push((name.to_owned(), Vec::new()));
+        }
+    };
+    for object in &report.checked {
+        add_object(&object.kind, &object.name);
+    }
+    for f in findings {
+        add_object(&f.object.kind, &f.object.name);
+    }
+    for f in findings {
+        if let Some(list) = cases.get_mut(f.object.kind.as_ref()) {
+            if let Some((_, mine)) = list.iter_mut().find(|(n, _)| *n == f.object.name) {
+                mine.push(f);
+            }
+        }
+    }
+    let mut junit = quick_junit::Report::new(report.title.as_str());
+    for (kind, objects) in cases {
+        let mut suite = TestSuite::new(kind.as_str());
+        for (name, found) in objects {
+            let failing: Vec<&&Finding> = found
+                .iter()
+                .filter(|f| f.severity >= report.fail_on)
+                .collect();
+            let describe = |f: &Finding| {
+                let mut text = format!("{}[{}] {}", f.severity, f.code, f.message);
+                if let Some(fix) = &f.fix {
+                    text.push_str(&format!("\nfix: {fix}"));
+                }
+                text
+            };
+            let status = if failing.is_empty() {
+                TestCaseStatus::success()
+            } else {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_message(failing[0].message.as_str());
+                status.set_type(failing[0].code.as_ref());
+                status.set_description(
+                    failing
+                        .iter()
+                        .map(|f| describe(f))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+                status
+            };
+            let mut case = TestCase::new(format!("{kind} {name}"), status);
+            case.set_classname(format!("pgparity.{kind}"));
+            let below: Vec<String> = found
+                .iter()
+                .filter(|f| f.severity < report.fail_on)
+                .map(|f| describe(f))
+                .collect();
+            if !below.is_empty() {
+                case.set_system_out(below.join("\n"));
+            }
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    let xml = junit
+        .to_string()
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    out.write_all(xml.as_bytes())?;
+    writeln!(out)
 }
 
 #[cfg(test)]
@@ -328,6 +482,8 @@ mod tests {
             context: vec![],
             extra: (),
             findings: &c,
+            checked: Vec::new(),
+            fail_on: Severity::Error,
         };
         render(&report, Format::Table, &mut text).unwrap();
         let text = String::from_utf8(text).unwrap();

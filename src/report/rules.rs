@@ -21,6 +21,9 @@ pub fn render_rules(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
+        Format::Junit => Err(io::Error::other(
+            "rules have no JUnit form: use table, json or markdown",
+        )),
         Format::Json => {
             let rows: Vec<Row> = rules
                 .iter()
