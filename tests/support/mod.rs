@@ -207,6 +207,38 @@ impl Cluster {
             .expect("psql runs")
     }
 
+    /// Appends lines to postgresql.conf and reloads the configuration.
+    pub fn configure(&self, lines: &str) {
+        use std::io::Write as _;
+        let path = self.data_dir().join("postgresql.conf");
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        writeln!(file, "{lines}").expect("postgresql.conf is writable");
+        self.execute("SELECT pg_reload_conf()");
+    }
+
+    /// Runs SQL as the superuser in database `db`; panics on error.
+    pub fn execute_in(&self, db: &str, sql: &str) {
+        let conninfo = format!(
+            "host={} port={} user=postgres dbname='{}'",
+            self.socket_dir.display(),
+            self.port,
+            db.replace('\\', "\\\\").replace('\'', "\\'")
+        );
+        let output = Command::new(client("psql"))
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &conninfo, "-c", sql])
+            .output()
+            .expect("psql runs");
+        assert!(
+            output.status.success(),
+            "SQL failed in {db} on PostgreSQL {}: {}\n{sql}",
+            self.major,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// Runs SQL as the superuser; panics on error.
     pub fn execute(&self, sql: &str) {
         let output = self.psql_as("postgres", sql);
