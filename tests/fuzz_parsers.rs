@@ -1,13 +1,16 @@
 //! Property tests (proptest) over the parsers: no input makes them panic, quoting survives a
-//! round trip through the tokenizer, and how a file is chunked never changes what is read.
+//! round trip through the tokenizer, how a file is chunked never changes what is read, and a
+//! connection string's password never shows in its errors.
 
 use pgparity::catalog::{quote_ident, quote_literal};
 use pgparity::dump::lexer::{Item, Lexer};
 use pgparity::dump::roles::recognize;
 use pgparity::dump::tokens::{tokenize, Token};
+use pgparity::introspect::ConnSpec;
 use pgparity::remediate::clean_roles;
 use pgparity::rules::RuleSet;
 use proptest::prelude::*;
+use std::collections::HashMap;
 use std::io::BufReader;
 
 fn lex(input: &[u8], capacity: usize) -> Result<Vec<Item>, String> {
@@ -40,6 +43,51 @@ fn sqlish() -> impl Strategy<Value = String> {
         "[a-zA-Z_ ,=0-9ü\"]{0,12}",
     ];
     prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+/// A connection string holding `secret` as its password among other, often broken, settings;
+/// a URI or `key=value` pairs.
+fn conninfo_with_password() -> impl Strategy<Value = (String, String)> {
+    let key = prop::sample::select(vec![
+        "host",
+        "port",
+        "hostaddr",
+        "sslmode",
+        "connect_timeout",
+        "user",
+        "channel_binding",
+        "client_encoding",
+        "bogus",
+        "sslcert",
+    ]);
+    let value = "[a-z0-9%' =,:/@?&\\\\\\[\\]-]{0,8}";
+    (
+        "[A-Za-z0-9]{10,16}",
+        prop::collection::vec((key, value), 0..6),
+        any::<prop::sample::Index>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(secret, mut pairs, at, uri, quoted)| {
+            let password = if quoted {
+                format!("'{secret}'")
+            } else {
+                secret.clone()
+            };
+            let text = if uri {
+                let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("postgresql://u:{secret}@h/d?{}", query.join("&"))
+            } else {
+                let at = at.index(pairs.len() + 1);
+                pairs.insert(at, ("password", password));
+                pairs
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            (text, secret)
+        })
 }
 
 fn fixture() -> Vec<u8> {
@@ -99,6 +147,22 @@ proptest! {
     fn any_literal_survives_quoting(value in "\\PC{0,30}") {
         let quoted = quote_literal(&value);
         prop_assert_eq!(tokenize(&quoted).unwrap(), vec![Token::Str(value)]);
+    }
+
+    #[test]
+    fn connection_strings_never_panic(text in "\\PC{0,60}", uri in "postgres(ql)?://[\\PC]{0,40}") {
+        let env = HashMap::from([("USER".to_owned(), "u".to_owned())]);
+        let _ = ConnSpec::parse(&text, &env);
+        let _ = ConnSpec::parse(&uri, &env);
+    }
+
+    #[test]
+    fn a_password_never_shows_in_connection_string_errors((text, secret) in conninfo_with_password()) {
+        let env = HashMap::from([("USER".to_owned(), "u".to_owned())]);
+        if let Err(err) = ConnSpec::parse(&text, &env) {
+            let err = err.to_string();
+            prop_assert!(!err.contains(&secret), "{} -> {}", text, err);
+        }
     }
 
     #[test]

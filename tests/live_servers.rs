@@ -62,7 +62,10 @@ fn json_report(args: &[&str]) -> (i32, Value) {
         .expect("pgparity runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     let code = output.status.code().expect("exit code");
-    assert!(code == 0 || code == 1, "pgparity {args:?} exited {code}: {stderr}");
+    assert!(
+        code == 0 || code == 1,
+        "pgparity {args:?} exited {code}: {stderr}"
+    );
     let doc: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("JSON report: {e}\n{stderr}"));
     (code, doc)
@@ -119,7 +122,10 @@ fn thirteen_diffed_against_seventeen_fifteen_itself_and_its_snapshot() {
     let removed = finding(&doc, "setting.removed", "vacuum_defer_cleanup_age");
     assert_eq!(removed["severity"], "warning", "the source sets it");
     let precedence = finding(&doc, "setting.removed", "operator_precedence_warning");
-    assert_eq!(precedence["severity"], "info", "the source leaves it at its default");
+    assert_eq!(
+        precedence["severity"], "info",
+        "the source leaves it at its default"
+    );
 
     let adminpack = finding(&doc, "extension.unavailable", "adminpack");
     assert_eq!(adminpack["severity"], "error");
@@ -135,7 +141,10 @@ fn thirteen_diffed_against_seventeen_fifteen_itself_and_its_snapshot() {
     let app_user = finding(&doc, "role.differs", "App User");
     let message = app_user["message"].as_str().unwrap();
     assert!(message.contains("connection limit 5 → 10"), "{message}");
-    assert!(message.contains("valid until 2030-01-01 00:00:00+00 → never"), "{message}");
+    assert!(
+        message.contains("valid until 2030-01-01 00:00:00+00 → never"),
+        "{message}"
+    );
     assert!(message.contains("password set yes → no"), "{message}");
     assert_eq!(
         app_user["fix"],
@@ -160,23 +169,35 @@ fn thirteen_diffed_against_seventeen_fifteen_itself_and_its_snapshot() {
     assert!(finding(&doc, "database.missing", "reports")["fix"]
         .as_str()
         .unwrap()
-        .starts_with("CREATE DATABASE reports WITH OWNER postgres TEMPLATE template0 ENCODING 'UTF8'"));
+        .starts_with(
+            "CREATE DATABASE reports WITH OWNER postgres TEMPLATE template0 ENCODING 'UTF8'"
+        ));
     let app_db = finding(&doc, "database.differs", "App DB");
     assert!(app_db["message"]
         .as_str()
         .unwrap()
         .contains("owner App User → postgres"));
-    assert_eq!(app_db["fix"], r#"ALTER DATABASE "App DB" OWNER TO "App User";"#);
+    assert_eq!(
+        app_db["fix"],
+        r#"ALTER DATABASE "App DB" OWNER TO "App User";"#
+    );
     // Never a password, and never a hash, in the report.
     assert!(!doc.to_string().contains("app-secret-1"));
     assert!(!doc.to_string().contains("SCRAM-SHA-256$"));
-    assert!(!doc.to_string().contains("md5"), "no hash kinds leak as values either");
+    assert!(
+        !doc.to_string().contains("md5"),
+        "no hash kinds leak as values either"
+    );
 
     // 15 still has adminpack and vacuum_defer_cleanup_age; the roles and databases differ alike.
     let (_, doc15) = json_report(&["diff", &src, &target15.conninfo("postgres")]);
     assert!(!has(&doc15, "extension.unavailable", "adminpack"));
     assert!(!has(&doc15, "setting.removed", "vacuum_defer_cleanup_age"));
-    assert!(has(&doc15, "setting.removed", "operator_precedence_warning"));
+    assert!(has(
+        &doc15,
+        "setting.removed",
+        "operator_precedence_warning"
+    ));
     assert!(has(&doc15, "role.missing", "select"));
     assert!(has(&doc15, "membership.missing", "App User -> a\"b"));
 
@@ -204,8 +225,7 @@ fn assert_snapshot_has_no_secrets(path: &Path) {
     let doc: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["pgparity_snapshot"], 1);
     assert_eq!(
-        doc["roles"]["roles"]["App User"]["password"],
-        "scram-sha-256",
+        doc["roles"]["roles"]["App User"]["password"], "scram-sha-256",
         "the kind of password, never the hash"
     );
     let app_db = &doc["databases"]["App DB"]["contents"];
@@ -232,7 +252,10 @@ fn an_azure_shaped_seventeen_target_lacks_allow_listed_and_preloaded_extensions(
     assert_eq!(code, 1);
     let hstore = finding(&doc, "extension.not-allowlisted", "hstore");
     assert_eq!(hstore["severity"], "error");
-    assert!(hstore["message"].as_str().unwrap().contains("(now: pg_trgm)"));
+    assert!(hstore["message"]
+        .as_str()
+        .unwrap()
+        .contains("(now: pg_trgm)"));
     let fix = hstore["fix"].as_str().unwrap();
     assert!(
         fix.starts_with("az postgres flexible-server parameter set --resource-group <resource-group> --server-name <server> --name azure.extensions --value 'pg_trgm,"),
@@ -248,7 +271,10 @@ fn an_azure_shaped_seventeen_target_lacks_allow_listed_and_preloaded_extensions(
         .unwrap()
         .contains("--name shared_preload_libraries --value 'pg_stat_statements'"));
     // Readiness beyond the diff.
-    assert_eq!(finding(&doc, "server.dump-client", "clients")["severity"], "info");
+    assert_eq!(
+        finding(&doc, "server.dump-client", "clients")["severity"],
+        "info"
+    );
     assert!(has(&doc, "table.no-primary-key", "App DB.public.audit_log"));
     assert!(has(&doc, "table.unlogged", "App DB.public.scratch"));
     assert!(has(&doc, "database.not-migrated", "template1"));
@@ -266,7 +292,10 @@ fn an_azure_shaped_seventeen_target_lacks_allow_listed_and_preloaded_extensions(
     ]);
     assert!(has(&alone, "extension.not-allowlisted", "pg_trgm"));
     assert!(has(&alone, "extension.needs-preload", "pg_stat_statements"));
-    assert!(!has(&alone, "extension.unavailable", "adminpack"), "unknown without a target");
+    assert!(
+        !has(&alone, "extension.unavailable", "adminpack"),
+        "unknown without a target"
+    );
 }
 
 #[test]
@@ -282,7 +311,10 @@ fn a_server_that_is_not_there_is_exit_2_without_the_password() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("cannot connect to u@127.0.0.1:1/x"), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to u@127.0.0.1:1/x"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("s3cr3t-pw"), "{stderr}");
     assert!(output.stdout.is_empty());
 }

@@ -8,6 +8,7 @@
 
 use super::conn::ConnSpec;
 use super::contents::read_contents;
+use super::session::{connect, Session};
 use super::target::{pg_message, IntrospectError};
 use crate::catalog::{
     AvailableExtension, Catalog, Database, Membership, PasswordKind, Role, RoleName, RoleSetting,
@@ -16,7 +17,7 @@ use crate::catalog::{
 use std::collections::BTreeMap;
 use std::path::Path;
 use thiserror::Error;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 /// How many databases are read at once.
 const DATABASE_CONNECTIONS: usize = 4;
@@ -37,45 +38,32 @@ pub fn read_snapshot(
     runtime.block_on(read_server(spec, provider_parameters))
 }
 
-/// Opens a read-only session on `database` (the spec's own when `None`).
-async fn open(spec: &ConnSpec, database: Option<&str>) -> Result<Client, IntrospectError> {
-    let mut config = spec.config.clone();
-    let server = match database {
-        Some(db) => {
-            config.dbname(db);
-            format!("{} (database {db})", spec.display)
-        }
-        None => spec.display.clone(),
+/// Opens a read-only session on `database` (the spec's own when `None`), in UTC with ISO
+/// dates so that expiry times read the same from every server.
+async fn open(spec: &ConnSpec, database: Option<&str>) -> Result<Session, IntrospectError> {
+    let spec = match database {
+        Some(db) => spec.for_database(db),
+        None => spec.clone(),
     };
-    let (client, connection) =
-        config
-            .connect(NoTls)
-            .await
-            .map_err(|e| IntrospectError::Connect {
-                server: server.clone(),
-                message: pg_message(&e),
-            })?;
-    tokio::spawn(connection);
-    // UTC and ISO dates so that expiry times read the same from every server.
-    client
-        .batch_execute(
-            "BEGIN READ ONLY; SET LOCAL statement_timeout = '60s'; \
-             SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD';",
-        )
+    let session = connect(&spec).await?;
+    session
+        .client()
+        .batch_execute("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD';")
         .await
         .map_err(|e| IntrospectError::Query {
-            server,
+            server: spec.display.clone(),
             what: "session",
             message: pg_message(&e),
         })?;
-    Ok(client)
+    Ok(session)
 }
 
 async fn read_server(
     spec: &ConnSpec,
     provider_parameters: &[String],
 ) -> Result<Snapshot, IntrospectError> {
-    let client = open(spec, None).await?;
+    let session = open(spec, None).await?;
+    let client = session.client();
     let failed = |what: &'static str| {
         let server = spec.display.clone();
         move |e: tokio_postgres::Error| IntrospectError::Query {
@@ -171,9 +159,7 @@ async fn read_server(
         );
     }
 
-    let roles = read_roles(&client, &server)
-        .await
-        .map_err(failed("roles"))?;
+    let roles = read_roles(client, &server).await.map_err(failed("roles"))?;
 
     let locale = match major {
         0..=14 => "'libc', NULL::text",
@@ -256,7 +242,7 @@ async fn read_server(
             },
         );
     }
-    drop(client);
+    session.close().await;
 
     read_databases(spec, major, &mut databases).await;
 
@@ -410,9 +396,11 @@ async fn read_databases(spec: &ConnSpec, major: u32, databases: &mut BTreeMap<St
             let spec = spec.clone();
             tasks.spawn(async move {
                 let result = match open(&spec, Some(&name)).await {
-                    Ok(client) => read_contents(&client, major)
-                        .await
-                        .map_err(|e| format!("reading its objects failed: {}", pg_message(&e))),
+                    Ok(session) => {
+                        let read = read_contents(session.client(), major).await;
+                        session.close().await;
+                        read.map_err(|e| format!("reading its objects failed: {}", pg_message(&e)))
+                    }
                     Err(e) => Err(e.to_string()),
                 };
                 (name, result)

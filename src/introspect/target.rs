@@ -3,10 +3,10 @@
 //! parameters it may set. Three set-based queries in one read-only transaction.
 
 use super::conn::ConnSpec;
+use super::session;
 use crate::catalog::{Applier, ExistingRole, FactsOrigin, ParameterFact, RoleName, TargetFacts};
 use std::collections::BTreeMap;
 use thiserror::Error;
-use tokio_postgres::NoTls;
 
 /// Why a server could not be read.
 #[derive(Debug, Error)]
@@ -60,16 +60,9 @@ pub fn read_target_facts(spec: &ConnSpec) -> Result<TargetFacts, IntrospectError
 }
 
 async fn read(spec: &ConnSpec) -> Result<TargetFacts, IntrospectError> {
-    let server = spec.display.clone();
-    let (client, connection) =
-        spec.config
-            .connect(NoTls)
-            .await
-            .map_err(|e| IntrospectError::Connect {
-                server: server.clone(),
-                message: pg_message(&e),
-            })?;
-    let driver = tokio::spawn(connection);
+    let session = session::connect(spec).await?;
+    let server = session.server().to_owned();
+    let client = session.client();
     let query_err = |what| {
         let server = server.clone();
         move |e: tokio_postgres::Error| IntrospectError::Query {
@@ -78,10 +71,6 @@ async fn read(spec: &ConnSpec) -> Result<TargetFacts, IntrospectError> {
             message: pg_message(&e),
         }
     };
-    client
-        .batch_execute("BEGIN READ ONLY; SET LOCAL statement_timeout = '30s';")
-        .await
-        .map_err(query_err("session"))?;
     let row = client
         .query_one(
             "SELECT current_setting('server_version_num')::int, current_setting('server_version'), \
@@ -161,8 +150,7 @@ async fn read(spec: &ConnSpec) -> Result<TargetFacts, IntrospectError> {
         .batch_execute("COMMIT")
         .await
         .map_err(query_err("session"))?;
-    drop(client);
-    let _ = driver.await;
+    session.close().await;
     Ok(TargetFacts {
         origin: FactsOrigin::Live { server_version },
         server_major,

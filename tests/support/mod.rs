@@ -63,6 +63,23 @@ pub fn client(tool: &str) -> PathBuf {
     panic!("{tool} not found: install the PostgreSQL 15 client (apt-get install postgresql-client-15), or run scripts/test.sh");
 }
 
+fn chown_to_server_user(path: &Path, recursive: bool) {
+    let mut cmd = Command::new("chown");
+    if recursive {
+        cmd.arg("-R");
+    }
+    let status = cmd
+        .arg(format!("{SERVER_USER}:"))
+        .arg(path)
+        .status()
+        .expect("chown");
+    assert!(
+        status.success(),
+        "chown of {} to {SERVER_USER} failed",
+        path.display()
+    );
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -82,9 +99,26 @@ pub struct Cluster {
     bin: PathBuf,
 }
 
+/// What a cluster needs beyond the defaults of [`Cluster::start`].
+#[derive(Clone, Debug, Default)]
+pub struct ClusterOptions {
+    /// Server settings, passed as `-c name=value` (for example `("ssl", "on")`).
+    pub settings: Vec<(String, String)>,
+    /// Files written into the data directory before the server starts, owned by the server's
+    /// user with mode 0600 (a TLS key must be): `(file name, contents)`.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The whole of `pg_hba.conf`, replacing initdb's (which trusts everyone); `None` keeps it.
+    pub hba: Option<String>,
+}
+
 impl Cluster {
     /// Starts a fresh cluster of `major` whose bootstrap superuser is `postgres`.
     pub fn start(major: u32) -> Cluster {
+        Cluster::start_with(major, &ClusterOptions::default())
+    }
+
+    /// Starts a fresh cluster of `major` with extra settings, files and authentication rules.
+    pub fn start_with(major: u32, options: &ClusterOptions) -> Cluster {
         let bin = server_bin(major);
         let root = tempfile::Builder::new()
             .prefix(&format!("pgparity-pg{major}-"))
@@ -94,15 +128,7 @@ impl Cluster {
         let socket_dir = root.join("sock");
         std::fs::create_dir(&socket_dir).expect("socket dir");
         if running_as_root() {
-            let status = Command::new("chown")
-                .args(["-R", &format!("{SERVER_USER}:"), root.to_str().unwrap()])
-                .status()
-                .expect("chown");
-            assert!(
-                status.success(),
-                "chown of {} to {SERVER_USER} failed",
-                root.display()
-            );
+            chown_to_server_user(&root, true);
         }
         let port = free_port();
         let cluster = Cluster {
@@ -127,10 +153,20 @@ impl Cluster {
                 "-N",
             ],
         );
-        let options = format!(
+        let mut files = options.files.clone();
+        if let Some(hba) = &options.hba {
+            files.push(("pg_hba.conf".to_owned(), hba.clone().into_bytes()));
+        }
+        for (name, contents) in &files {
+            cluster.write_server_file(name, contents);
+        }
+        let mut server_options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40",
             cluster.socket_dir.display()
         );
+        for (name, value) in &options.settings {
+            server_options.push_str(&format!(" -c {name}={value}"));
+        }
         let log = cluster.root.join("server.log");
         cluster.run_server_tool(
             "pg_ctl",
@@ -140,7 +176,7 @@ impl Cluster {
                 "-l",
                 log.to_str().unwrap(),
                 "-o",
-                &options,
+                &server_options,
                 "-w",
                 "-t",
                 "60",
@@ -148,6 +184,18 @@ impl Cluster {
             ],
         );
         cluster
+    }
+
+    /// Writes a file into the data directory, mode 0600, owned by the server's user.
+    fn write_server_file(&self, name: &str, contents: &[u8]) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.data_dir().join(name);
+        std::fs::write(&path, contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .expect("chmod 0600");
+        if running_as_root() {
+            chown_to_server_user(&path, false);
+        }
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -228,7 +276,16 @@ impl Cluster {
             db.replace('\\', "\\\\").replace('\'', "\\'")
         );
         let output = Command::new(client("psql"))
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &conninfo, "-c", sql])
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                &conninfo,
+                "-c",
+                sql,
+            ])
             .output()
             .expect("psql runs");
         assert!(
