@@ -37,9 +37,9 @@ pub fn check(source: &Snapshot, target: Option<&Snapshot>, policy: &Policy) -> V
     ));
 
     if let Some(t) = target {
-        diff::diff_into(source, t, &mut out);
+        diff::diff_into(source, t, true, &mut out);
     } else {
-        diff::extension_findings(source, None, &mut out);
+        diff::extension_findings(source, None, true, &mut out);
     }
 
     databases(source, &mut out);

@@ -66,8 +66,14 @@ fn list(value: Option<&str>) -> Vec<String> {
 }
 
 /// Findings about the extensions the source uses; without a target, what the profile says
-/// must be done on any such target.
-pub fn extension_findings(source: &Snapshot, target: Option<&Snapshot>, out: &mut Findings<'_>) {
+/// must be done on any such target. A diff (`readiness` false) reports a missing preload only
+/// where the source preloads the library: a difference, not the source's own omission.
+pub fn extension_findings(
+    source: &Snapshot,
+    target: Option<&Snapshot>,
+    readiness: bool,
+    out: &mut Findings<'_>,
+) {
     let used = used_extensions(source, out);
     let where_used = |u: &Used| format!("database {}", u.databases.join(", "));
 
@@ -152,9 +158,16 @@ pub fn extension_findings(source: &Snapshot, target: Option<&Snapshot>, out: &mu
         )
     });
     let loaded = preload.clone().unwrap_or_default();
+    let source_loaded = list(
+        source
+            .settings
+            .get("shared_preload_libraries")
+            .map(|s| s.value.as_str()),
+    );
     let missing: Vec<&String> = used
         .keys()
         .filter(|name| policy.preload_rule(name).is_some() && !loaded.contains(name))
+        .filter(|name| readiness || source_loaded.contains(name))
         .collect();
     let mut value = loaded.clone();
     value.extend(missing.iter().map(|m| m.to_string()));

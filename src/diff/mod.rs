@@ -17,14 +17,15 @@ use crate::rules::{Policy, Rule};
 /// Every difference between `source` and `target` under `policy`, kind by kind.
 pub fn diff(source: &Snapshot, target: &Snapshot, policy: &Policy) -> Vec<Finding> {
     let mut out = Findings::new(policy);
-    diff_into(source, target, &mut out);
+    diff_into(source, target, false, &mut out);
     out.into_vec()
 }
 
-/// [`diff`], adding to findings being made.
-pub fn diff_into(source: &Snapshot, target: &Snapshot, out: &mut Findings<'_>) {
+/// [`diff`], adding to findings being made; with `readiness`, extensions are judged as a
+/// migration needs them (see [`extension_findings`]).
+pub fn diff_into(source: &Snapshot, target: &Snapshot, readiness: bool, out: &mut Findings<'_>) {
     settings::diff_settings(source, target, out);
-    extensions::extension_findings(source, Some(target), out);
+    extensions::extension_findings(source, Some(target), readiness, out);
     roles::diff_roles(source, target, out);
     databases::diff_databases(source, target, out);
 }
