@@ -61,7 +61,13 @@ pub fn normalized(setting: &Setting) -> Normalized {
             }
             Err(_) => Normalized::Text(value.to_owned()),
         },
-        "enum" => Normalized::Text(value.to_ascii_lowercase()),
+        // A boolean that became an enum keeps its on/off values (wal_compression, 15), so they
+        // compare equal across the change.
+        "enum" => match value.to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" => Normalized::Bool(true),
+            "off" | "false" | "no" => Normalized::Bool(false),
+            other => Normalized::Text(other.to_owned()),
+        },
         _ => Normalized::Text(
             value
                 .split(',')
@@ -260,6 +266,24 @@ mod tests {
         assert_ne!(
             normalized(&kb),
             normalized(&setting("16384", Some("8kB"), "integer"))
+        );
+    }
+
+    /// Regression: wal_compression is a bool on 13 and an enum since 15; `off` on both was
+    /// reported as a changed default ("off on PostgreSQL 13 and off on 17").
+    #[test]
+    fn a_bool_that_became_an_enum_compares_by_meaning() {
+        assert_eq!(
+            normalized(&setting("off", None, "bool")),
+            normalized(&setting("off", None, "enum"))
+        );
+        assert_ne!(
+            normalized(&setting("off", None, "bool")),
+            normalized(&setting("pglz", None, "enum"))
+        );
+        assert_eq!(
+            normalized(&setting("Partition", None, "enum")),
+            normalized(&setting("partition", None, "enum"))
         );
     }
 }
