@@ -115,8 +115,13 @@ pub fn extension_findings(source: &Snapshot, target: Option<&Snapshot>, out: &mu
             )
         });
         let allowed = current.clone().unwrap_or_default();
+        // An extension the target cannot install is extension.unavailable, and the provider
+        // refuses it as a value of the allow-list: it is left out of both.
+        let installable =
+            |name: &str| target.is_none_or(|t| t.available_extensions.contains_key(name));
         let missing: Vec<&String> = used
             .keys()
+            .filter(|name| installable(name))
             .filter(|name| !allowed.iter().any(|a| a.eq_ignore_ascii_case(name)))
             .collect();
         let mut value = allowed.clone();
