@@ -75,9 +75,10 @@ fn databases(source: &Snapshot, out: &mut Findings<'_>) {
         };
         if contents.large_objects > 0 {
             let msg = format!(
-                "database {} holds {} large objects",
+                "database {} holds {} large object{}",
                 quote_ident(name),
-                contents.large_objects
+                contents.large_objects,
+                if contents.large_objects == 1 { "" } else { "s" }
             );
             out.add_kind("large-objects", object(), msg)
                 .set_values(Some(contents.large_objects.to_string()), None);

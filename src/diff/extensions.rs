@@ -121,8 +121,13 @@ pub fn extension_findings(
             )
         });
         let allowed = current.clone().unwrap_or_default();
+        // An extension the target cannot install is extension.unavailable, and the provider
+        // refuses it as a value of the allow-list: it is left out of both.
+        let installable =
+            |name: &str| target.is_none_or(|t| t.available_extensions.contains_key(name));
         let missing: Vec<&String> = used
             .keys()
+            .filter(|name| installable(name))
             .filter(|name| !allowed.iter().any(|a| a.eq_ignore_ascii_case(name)))
             .collect();
         let mut value = allowed.clone();
@@ -150,13 +155,14 @@ pub fn extension_findings(
         }
     }
 
-    let preload = target.map(|t| {
-        list(
-            t.settings
-                .get("shared_preload_libraries")
-                .map(|s| s.value.as_str()),
-        )
-    });
+    // The target's list, when it has one and showed it: shared_preload_libraries is
+    // superuser-only, so a reader without pg_read_all_settings does not see it.
+    let preload = target
+        .and_then(|t| t.settings.get("shared_preload_libraries"))
+        .map(|s| list(Some(s.value.as_str())));
+    let hidden_from = target
+        .filter(|_| preload.is_none())
+        .map(|t| &t.server.current_user);
     let loaded = preload.clone().unwrap_or_default();
     let source_loaded = list(
         source
@@ -188,10 +194,16 @@ pub fn extension_findings(
                     list.join(",")
                 }
             ),
-            None => format!(
-                "extension {name} ({}) needs {name} in shared_preload_libraries on the target",
-                where_used(u)
-            ),
+            None => match hidden_from {
+                Some(reader) => format!(
+                    "extension {name} ({}) needs {name} in shared_preload_libraries on the target, which does not show its list to {reader}: add it to what is there",
+                    where_used(u)
+                ),
+                None => format!(
+                    "extension {name} ({}) needs {name} in shared_preload_libraries on the target",
+                    where_used(u)
+                ),
+            },
         };
         out.add(rule, ObjectRef::new("extension", name.as_str()), msg)
             .fix = Some(fix.clone());

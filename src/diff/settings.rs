@@ -61,7 +61,13 @@ pub fn normalized(setting: &Setting) -> Normalized {
             }
             Err(_) => Normalized::Text(value.to_owned()),
         },
-        "enum" => Normalized::Text(value.to_ascii_lowercase()),
+        // A boolean that became an enum keeps its on/off values (wal_compression, 15), so they
+        // compare equal across the change.
+        "enum" => match value.to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" => Normalized::Bool(true),
+            "off" | "false" | "no" => Normalized::Bool(false),
+            other => Normalized::Text(other.to_owned()),
+        },
         _ => Normalized::Text(
             value
                 .split(',')
@@ -118,7 +124,11 @@ pub(super) fn diff_settings(source: &Snapshot, target: &Snapshot, out: &mut Find
             continue;
         }
         let Some(t) = target.settings.get(name) else {
-            removed(name, s, from, to, out);
+            if shows_every_setting(target) || out.policy.removed_parameter(name, to).is_some() {
+                removed(name, s, from, to, out);
+            } else {
+                hidden(name, s, target, out);
+            }
             continue;
         };
         if !comparable(name, t, out) || normalized(s) == normalized(t) {
@@ -169,6 +179,46 @@ pub(super) fn diff_settings(source: &Snapshot, target: &Snapshot, out: &mut Find
             .set_values(Some(sv), Some(tv))
             .fix = Some(fix);
     }
+}
+
+/// Whether the role that read `snapshot` saw every parameter. `pg_settings` leaves out the
+/// superuser-only ones (shared_preload_libraries, dynamic_library_path, ssl_ciphers, ...) unless
+/// the reader is a superuser or has pg_read_all_settings; `data_directory`, one of them on every
+/// version, tells which case it was.
+fn shows_every_setting(snapshot: &Snapshot) -> bool {
+    snapshot.settings.contains_key("data_directory")
+}
+
+/// A parameter the target has but did not show its reader: compared only when the source sets
+/// it, and then the target's value is unknown.
+fn hidden(name: &str, s: &Setting, target: &Snapshot, out: &mut Findings<'_>) {
+    if name.contains('.') || s.source == "default" {
+        return;
+    }
+    let sv = describe_value(s);
+    let restart = s.context == "postmaster";
+    let msg = format!(
+        "{name} is {sv} on the source ({}); the target does not show it to {} (superuser-only: read the target as a member of pg_read_all_settings to compare){}",
+        s.source,
+        target.server.current_user,
+        if restart {
+            "; changing it needs a restart"
+        } else {
+            ""
+        }
+    );
+    let mut fix = out.policy.parameter_fix(name, &sv);
+    if restart {
+        fix.push_str("  # then restart the server");
+    }
+    let kind = if restart {
+        "setting-restart"
+    } else {
+        "setting-differs"
+    };
+    out.add_kind(kind, ObjectRef::new("setting", name), msg)
+        .set_values(Some(sv), None)
+        .fix = Some(fix);
 }
 
 fn removed(name: &str, s: &Setting, from: u32, to: u32, out: &mut Findings<'_>) {
@@ -260,6 +310,24 @@ mod tests {
         assert_ne!(
             normalized(&kb),
             normalized(&setting("16384", Some("8kB"), "integer"))
+        );
+    }
+
+    /// Regression: wal_compression is a bool on 13 and an enum since 15; `off` on both was
+    /// reported as a changed default ("off on PostgreSQL 13 and off on 17").
+    #[test]
+    fn a_bool_that_became_an_enum_compares_by_meaning() {
+        assert_eq!(
+            normalized(&setting("off", None, "bool")),
+            normalized(&setting("off", None, "enum"))
+        );
+        assert_ne!(
+            normalized(&setting("off", None, "bool")),
+            normalized(&setting("pglz", None, "enum"))
+        );
+        assert_eq!(
+            normalized(&setting("Partition", None, "enum")),
+            normalized(&setting("partition", None, "enum"))
         );
     }
 }

@@ -311,15 +311,25 @@ fn summary_table(findings: &Collected) -> Table {
     table
 }
 
+/// Text for a Markdown table cell, on one line (GitHub reads `\|` as `|` in code spans too).
 fn md_cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// Plain Markdown text (not in a code span): also `&`, `<` and `>` as entities, so that a name
+/// or a value such as `<cluster>/ts` is shown, not taken for an HTML tag and dropped.
+fn md_text(text: &str) -> String {
+    md_cell(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 fn render_markdown<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "### {}\n", md_cell(&report.title))?;
+    writeln!(out, "### {}\n", md_text(&report.title))?;
     writeln!(out, "**{}**\n", counts_line(report.findings))?;
     for line in &report.context {
-        writeln!(out, "- {}", md_cell(line))?;
+        writeln!(out, "- {}", md_text(line))?;
     }
     for (kind, groups) in report.findings.kinds() {
         writeln!(out, "\n#### {kind}\n")?;
@@ -339,7 +349,7 @@ fn render_markdown<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) ->
                     f.code,
                     f.object.kind,
                     md_cell(&f.object.name).replace('`', "'"),
-                    md_cell(&f.message)
+                    md_text(&f.message)
                 )?;
                 if let Some(fix) = &f.fix {
                     fixes.push(format!("-- {} {}\n{fix}", f.object.kind, f.object.name));
@@ -489,6 +499,35 @@ mod tests {
         let text = String::from_utf8(text).unwrap();
         assert!(text.contains("… and 980 more role.a"), "{text}");
         assert!(render(&report, Format::Json, &mut Vec::new()).is_err());
+    }
+
+    /// Regression: a message holding `<cluster>/...` lost that part on GitHub, which took it for
+    /// an HTML tag.
+    #[test]
+    fn markdown_shows_angle_brackets_in_messages_and_names() {
+        let f = Finding::new(
+            "tablespace.unsupported",
+            Severity::Error,
+            ObjectRef::new("role", "<b>|x"),
+            "tablespace ts (<cluster>/ts) & more",
+        );
+        let c = Collected::from(vec![f]);
+        let report = Report {
+            title: "pgparity check <a>".into(),
+            context: vec![],
+            extra: (),
+            findings: &c,
+            checked: Vec::new(),
+            fail_on: Severity::Error,
+        };
+        let mut text = Vec::new();
+        render(&report, Format::Markdown, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.starts_with("### pgparity check &lt;a&gt;\n"), "{text}");
+        assert!(
+            text.contains("| role `<b>\\|x` | tablespace ts (&lt;cluster&gt;/ts) &amp; more |"),
+            "{text}"
+        );
     }
 
     #[test]
