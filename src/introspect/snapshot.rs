@@ -39,7 +39,9 @@ pub fn read_snapshot(
 }
 
 /// Opens a read-only session on `database` (the spec's own when `None`), in UTC with ISO
-/// dates so that expiry times read the same from every server.
+/// dates so that expiry times read the same from every server, and without JIT: the planner
+/// overestimates the recursive type-usage query on large catalogs, and compiling it cost a
+/// second per database for a query that runs in 30 ms (benches/snapshot.sh).
 async fn open(spec: &ConnSpec, database: Option<&str>) -> Result<Session, IntrospectError> {
     let spec = match database {
         Some(db) => spec.for_database(db),
@@ -48,7 +50,9 @@ async fn open(spec: &ConnSpec, database: Option<&str>) -> Result<Session, Intros
     let session = connect(&spec).await?;
     session
         .client()
-        .batch_execute("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD';")
+        .batch_execute(
+            "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL jit = off;",
+        )
         .await
         .map_err(|e| IntrospectError::Query {
             server: spec.display.clone(),
