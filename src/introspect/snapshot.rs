@@ -9,7 +9,7 @@
 use super::conn::ConnSpec;
 use super::contents::read_contents;
 use super::session::{connect, Session};
-use super::target::{pg_message, IntrospectError};
+use super::target::{block_on, pg_message, IntrospectError};
 use crate::catalog::{
     AvailableExtension, Catalog, Database, Membership, PasswordKind, Role, RoleName, RoleSetting,
     ServerInfo, Setting, Snapshot, Tablespace, SNAPSHOT_FORMAT,
@@ -28,14 +28,7 @@ pub fn read_snapshot(
     spec: &ConnSpec,
     provider_parameters: &[String],
 ) -> Result<Snapshot, IntrospectError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| IntrospectError::Connect {
-            server: spec.display.clone(),
-            message: e.to_string(),
-        })?;
-    runtime.block_on(read_server(spec, provider_parameters))
+    block_on(spec, read_server(spec, provider_parameters))
 }
 
 /// Opens a read-only session on `database` (the spec's own when `None`), in UTC with ISO
@@ -54,11 +47,7 @@ async fn open(spec: &ConnSpec, database: Option<&str>) -> Result<Session, Intros
             "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL jit = off;",
         )
         .await
-        .map_err(|e| IntrospectError::Query {
-            server: spec.display.clone(),
-            what: "session",
-            message: pg_message(&e),
-        })?;
+        .map_err(IntrospectError::query(&spec.display, "session"))?;
     Ok(session)
 }
 
@@ -68,14 +57,7 @@ async fn read_server(
 ) -> Result<Snapshot, IntrospectError> {
     let session = open(spec, None).await?;
     let client = session.client();
-    let failed = |what: &'static str| {
-        let server = spec.display.clone();
-        move |e: tokio_postgres::Error| IntrospectError::Query {
-            server,
-            what,
-            message: pg_message(&e),
-        }
-    };
+    let failed = |what| IntrospectError::query(&spec.display, what);
 
     let row = client
         .query_one(

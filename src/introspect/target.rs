@@ -31,6 +31,36 @@ pub enum IntrospectError {
     },
 }
 
+impl IntrospectError {
+    /// Maps a failed query while reading `what` from `server`.
+    pub(crate) fn query(
+        server: &str,
+        what: &'static str,
+    ) -> impl FnOnce(tokio_postgres::Error) -> IntrospectError {
+        let server = server.to_owned();
+        move |e| IntrospectError::Query {
+            server,
+            what,
+            message: pg_message(&e),
+        }
+    }
+}
+
+/// Runs `work` against `spec`'s server on a single-threaded runtime of its own.
+pub(crate) fn block_on<T>(
+    spec: &ConnSpec,
+    work: impl std::future::Future<Output = Result<T, IntrospectError>>,
+) -> Result<T, IntrospectError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| IntrospectError::Connect {
+            server: spec.display.clone(),
+            message: e.to_string(),
+        })?;
+    runtime.block_on(work)
+}
+
 pub(crate) fn pg_message(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{}: {}", db.severity(), db.message()),
@@ -49,28 +79,14 @@ pub(crate) fn pg_message(e: &tokio_postgres::Error) -> String {
 
 /// Connects to the target and reads its facts.
 pub fn read_target_facts(spec: &ConnSpec) -> Result<TargetFacts, IntrospectError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| IntrospectError::Connect {
-            server: spec.display.clone(),
-            message: e.to_string(),
-        })?;
-    runtime.block_on(read(spec))
+    block_on(spec, read(spec))
 }
 
 async fn read(spec: &ConnSpec) -> Result<TargetFacts, IntrospectError> {
     let session = session::connect(spec).await?;
     let server = session.server().to_owned();
     let client = session.client();
-    let query_err = |what| {
-        let server = server.clone();
-        move |e: tokio_postgres::Error| IntrospectError::Query {
-            server,
-            what,
-            message: pg_message(&e),
-        }
-    };
+    let query_err = |what| IntrospectError::query(&server, what);
     let row = client
         .query_one(
             "SELECT current_setting('server_version_num')::int, current_setting('server_version'), \
