@@ -160,11 +160,6 @@ impl Finding {
     }
 }
 
-/// The highest severity among findings, if any.
-pub fn worst(findings: &[Finding]) -> Option<Severity> {
-    findings.iter().map(|f| f.severity).max()
-}
-
 /// Where findings go as they are made, so that a long run need not hold them all.
 pub trait FindingSink {
     /// Takes one finding.

@@ -3,7 +3,7 @@
 //! settings, extensions, roles and databases, plus the checks here; without one, the profile's
 //! assumptions stand in for the target.
 
-use crate::catalog::{quote_ident, RoleName, Snapshot};
+use crate::catalog::{quote_ident, Snapshot};
 use crate::diff::{self, Findings};
 use crate::findings::{Finding, ObjectRef, Severity};
 use crate::rules::Policy;
@@ -123,18 +123,14 @@ fn roles(source: &Snapshot, target_superuser: bool, out: &mut Findings<'_>) {
             out.add(rule, ObjectRef::new("role", name.as_str()), msg);
         }
         if role.superuser && !target_superuser {
-            lost(out, name, "SUPERUSER");
+            let msg = format!(
+                "role {} is a superuser on the source; the target's administrator cannot make it one (it will be NOSUPERUSER)",
+                name.quoted()
+            );
+            out.add_kind("attribute-lost", ObjectRef::new("role", name.as_str()), msg)
+                .set_values(Some("SUPERUSER".to_owned()), None);
         }
     }
-}
-
-fn lost(out: &mut Findings<'_>, name: &RoleName, attribute: &str) {
-    let msg = format!(
-        "role {} is a superuser on the source; the target's administrator cannot make it one (it will be NOSUPERUSER)",
-        name.quoted()
-    );
-    out.add_kind("attribute-lost", ObjectRef::new("role", name.as_str()), msg)
-        .set_values(Some(attribute.to_owned()), None);
 }
 
 /// Whether an upgrade check applies to a move from `from` to `to`, and how much it matters
@@ -223,19 +219,17 @@ fn item_kind(check: &str) -> &'static str {
 }
 
 fn tablespaces(source: &Snapshot, out: &mut Findings<'_>) {
+    let policy = out.policy;
+    let Some(rule) = policy.rule("tablespace") else {
+        return;
+    };
     for (name, ts) in &source.tablespaces {
         let msg = format!(
             "tablespace {} ({}) cannot be created on the target; objects in it go to the default tablespace when dumped with --no-tablespaces",
             quote_ident(name),
             ts.location
         );
-        let policy = out.policy;
-        match policy.rule("tablespace") {
-            Some(rule) => {
-                out.add(rule, ObjectRef::new("tablespace", name.as_str()), msg)
-                    .fix = Some("pg_dump --no-tablespaces ...".to_owned());
-            }
-            None => continue,
-        }
+        out.add(rule, ObjectRef::new("tablespace", name.as_str()), msg)
+            .fix = Some("pg_dump --no-tablespaces ...".to_owned());
     }
 }

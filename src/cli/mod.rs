@@ -6,7 +6,7 @@ use pgparity::catalog::Snapshot;
 use pgparity::findings::Severity;
 use pgparity::introspect::{load_snapshot, read_snapshot, read_target_facts, ConnSpec};
 use pgparity::remediate::{clean_roles, CleanStats};
-use pgparity::report::{self, Collected, Format, Report};
+use pgparity::report::{self, Collected, Format, Report, SeverityCounts};
 use pgparity::rules::RuleSet;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -262,23 +262,7 @@ struct ServerExtra {
     profile: String,
     source_version: String,
     target_version: Option<String>,
-    summary: Summary,
-}
-
-#[derive(serde::Serialize)]
-struct Summary {
-    errors: usize,
-    warnings: usize,
-    info: usize,
-}
-
-fn summary(findings: &[pgparity::findings::Finding]) -> Summary {
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    Summary {
-        errors: count(Severity::Error),
-        warnings: count(Severity::Warning),
-        info: count(Severity::Info),
-    }
+    summary: SeverityCounts,
 }
 
 fn diff(args: DiffArgs) -> Result<ExitCode> {
@@ -347,6 +331,7 @@ fn server_report(
         Some((t, name)) => context.push(format!("target: {}", describe(t, name))),
         None => context.push(format!("target: assumed by profile {profile}")),
     }
+    let collected = Collected::from(findings);
     let extra = ServerExtra {
         command,
         source: source_name.clone(),
@@ -354,9 +339,8 @@ fn server_report(
         profile: profile.to_owned(),
         source_version: source.server.version.clone(),
         target_version: target.as_ref().map(|(t, _)| t.server.version.clone()),
-        summary: summary(&findings),
+        summary: collected.by_severity(),
     };
-    let collected = Collected::from(findings);
     let fail_on: Severity = args.fail_on.into();
     let report = Report {
         title,

@@ -106,18 +106,29 @@ impl Collected {
         kinds
     }
 
-    /// Counts by severity: errors, warnings, infos.
-    fn by_severity(&self) -> (usize, usize, usize) {
-        let mut counts = (0, 0, 0);
+    /// How many findings of each severity were collected.
+    pub fn by_severity(&self) -> SeverityCounts {
+        let mut counts = SeverityCounts::default();
         for ((severity, _, _), n) in &self.counts {
             match severity.0 {
-                Severity::Error => counts.0 += n,
-                Severity::Warning => counts.1 += n,
-                Severity::Info => counts.2 += n,
+                Severity::Error => counts.errors += n,
+                Severity::Warning => counts.warnings += n,
+                Severity::Info => counts.info += n,
             }
         }
         counts
     }
+}
+
+/// Findings counted by severity (the `summary` of JSON reports).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SeverityCounts {
+    /// Errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Info.
+    pub info: usize,
 }
 
 impl FindingSink for Collected {
@@ -228,13 +239,14 @@ pub fn render<X: Serialize>(
 }
 
 fn counts_line(findings: &Collected) -> String {
-    let (errors, warnings, infos) = findings.by_severity();
+    let counts = findings.by_severity();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
-        "{}: {}, {}, {infos} info",
+        "{}: {}, {}, {} info",
         plural(findings.len(), "finding"),
-        plural(errors, "error"),
-        plural(warnings, "warning"),
+        plural(counts.errors, "error"),
+        plural(counts.warnings, "warning"),
+        counts.info
     )
 }
 
