@@ -797,6 +797,12 @@ mod tests {
             ] {
                 assert!(policy.rule(kind).is_some(), "{name} lacks a {kind} rule");
             }
+            if !policy.profile.target.tablespaces {
+                assert!(
+                    policy.rule("tablespace").is_some(),
+                    "{name} refuses tablespaces but has no tablespace rule to say so"
+                );
+            }
         }
     }
 
