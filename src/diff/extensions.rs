@@ -75,42 +75,54 @@ pub fn extension_findings(
     out: &mut Findings<'_>,
 ) {
     let used = used_extensions(source, out);
-    let where_used = |u: &Used| format!("database {}", u.databases.join(", "));
-
     if let Some(t) = target {
-        for (name, u) in &used {
-            let object = || ObjectRef::new("extension", name.as_str());
-            match t.available_extensions.get(name) {
-                None => {
+        availability(&used, t, out);
+    }
+    allow_list(&used, target, out);
+    preload(&used, source, target, readiness, out);
+}
+
+fn where_used(u: &Used) -> String {
+    format!("database {}", u.databases.join(", "))
+}
+
+/// Extensions the target cannot install, or only at an older version.
+fn availability(used: &BTreeMap<String, Used>, t: &Snapshot, out: &mut Findings<'_>) {
+    for (name, u) in used {
+        let object = || ObjectRef::new("extension", name.as_str());
+        match t.available_extensions.get(name) {
+            None => {
+                let msg = format!(
+                    "extension {name} {} ({}) is not available on the target (PostgreSQL {})",
+                    u.version,
+                    where_used(u),
+                    t.server.major
+                );
+                out.add_kind("extension-unavailable", object(), msg)
+                    .set_values(Some(u.version.clone()), None);
+            }
+            Some(available) => {
+                let default = available.default_version.as_deref().unwrap_or("");
+                let newest = available
+                    .versions
+                    .iter()
+                    .any(|v| !version_older(v, &u.version));
+                if !newest {
                     let msg = format!(
-                        "extension {name} {} ({}) is not available on the target (PostgreSQL {})",
-                        u.version,
-                        where_used(u),
-                        t.server.major
-                    );
-                    out.add_kind("extension-unavailable", object(), msg)
-                        .set_values(Some(u.version.clone()), None);
-                }
-                Some(available) => {
-                    let default = available.default_version.as_deref().unwrap_or("");
-                    let newest = available
-                        .versions
-                        .iter()
-                        .any(|v| !version_older(v, &u.version));
-                    if !newest {
-                        let msg = format!(
                             "extension {name} is {} on the source ({}); the target offers at most {default}",
                             u.version,
                             where_used(u)
                         );
-                        out.add_kind("extension-version", object(), msg)
-                            .set_values(Some(u.version.clone()), Some(default.to_owned()));
-                    }
+                    out.add_kind("extension-version", object(), msg)
+                        .set_values(Some(u.version.clone()), Some(default.to_owned()));
                 }
             }
         }
     }
+}
 
+/// Extensions missing from the provider's allow-list, if the profile has one.
+fn allow_list(used: &BTreeMap<String, Used>, target: Option<&Snapshot>, out: &mut Findings<'_>) {
     let policy = out.policy;
     if let Some((rule, parameter, fix)) = policy.allow_list() {
         let current = target.map(|t| {
@@ -154,7 +166,17 @@ pub fn extension_findings(
                 .fix = Some(fix.clone());
         }
     }
+}
 
+/// Extensions whose library the target does not preload.
+fn preload(
+    used: &BTreeMap<String, Used>,
+    source: &Snapshot,
+    target: Option<&Snapshot>,
+    readiness: bool,
+    out: &mut Findings<'_>,
+) {
+    let policy = out.policy;
     // The target's list, when it has one and showed it: shared_preload_libraries is
     // superuser-only, so a reader without pg_read_all_settings does not see it.
     let preload = target
