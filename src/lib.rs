@@ -13,3 +13,4 @@ pub mod introspect;
 pub mod remediate;
 pub mod report;
 pub mod rules;
+pub mod verify;

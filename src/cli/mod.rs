@@ -32,6 +32,8 @@ enum Command {
     Diff(DiffArgs),
     /// Pre-migration readiness of a source for a target (live, saved, or the profile's).
     Check(CheckArgs),
+    /// Verify a restored target: row counts, sequences, statistics, health.
+    Verify(VerifyArgs),
     /// Show the rules pgparity applies.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -192,6 +194,26 @@ struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The source database: a connection string (the database it names is verified).
+    source: String,
+    /// The restored target database: a connection string.
+    target: String,
+    /// Connections per side: tables are counted this many at a time on each side.
+    #[arg(long, short = 'j', default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    jobs: u16,
+    /// Run ANALYZE on the target's tables that have no planner statistics (writes to the
+    /// target; the report lists what ran).
+    #[arg(long)]
+    analyze: bool,
+    /// Compare the planner's row estimates (reltuples) instead of counting: fast, not exact.
+    #[arg(long)]
+    estimate: bool,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
 struct ListArgs {
     /// Only the rules in force under this profile.
     #[arg(long)]
@@ -212,6 +234,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Snapshot(args) => snapshot(args),
         Command::Diff(args) => diff(args),
         Command::Check(args) => check(args),
+        Command::Verify(args) => verify(args),
     }
 }
 
@@ -341,12 +364,24 @@ fn server_report(
         target_version: target.as_ref().map(|(t, _)| t.server.version.clone()),
         summary: collected.by_severity(),
     };
+    emit_report(title, context, extra, &collected, checked, args)
+}
+
+/// Writes a report to `--report` or standard output, and says whether the run fails.
+fn emit_report<X: serde::Serialize>(
+    title: String,
+    context: Vec<String>,
+    extra: X,
+    collected: &Collected,
+    checked: Vec<pgparity::findings::ObjectRef>,
+    args: &ReportArgs,
+) -> Result<ExitCode> {
     let fail_on: Severity = args.fail_on.into();
     let report = Report {
         title,
         context,
         extra,
-        findings: &collected,
+        findings: collected,
         checked,
         fail_on,
     };
@@ -365,6 +400,136 @@ fn server_report(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[derive(serde::Serialize)]
+struct VerifyExtra<'a> {
+    command: &'static str,
+    source: String,
+    target: String,
+    source_version: String,
+    target_version: String,
+    /// `exact` (counted) or `estimate` (reltuples).
+    rows: &'static str,
+    jobs: u16,
+    /// False when the run stopped early: then it never passes.
+    complete: bool,
+    incomplete_reason: Option<&'a str>,
+    written: &'a pgparity::verify::Written,
+    summary: SeverityCounts,
+    tables: &'a [pgparity::verify::TableResult],
+}
+
+fn verify(args: VerifyArgs) -> Result<ExitCode> {
+    use pgparity::verify::{self, Options};
+    use std::io::IsTerminal;
+    let env = std::env::vars().collect();
+    let spec = |arg: &str, side: &str| -> Result<ConnSpec> {
+        if Path::new(arg).exists() {
+            anyhow::bail!(
+                "{arg}: verify compares live databases; give the {side} as a connection string                  (dumps and snapshots hold no row counts yet)"
+            );
+        }
+        Ok(ConnSpec::parse(arg, &env)?)
+    };
+    let source = spec(&args.source, "source")?;
+    let target = spec(&args.target, "target")?;
+    let options = Options {
+        jobs: args.jobs.into(),
+        estimate: args.estimate,
+        analyze: args.analyze,
+    };
+    let progress = if io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} tables, {elapsed}",
+            )
+            .expect("a valid progress template")
+            .progress_chars("=> "),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let outcome = verify::verify(&source, &target, &options, &progress)?;
+
+    let collected = Collected::from(outcome.findings);
+    let count = |status: &str| outcome.tables.iter().filter(|t| t.status == status).count();
+    let mut context = vec![
+        format!(
+            "source: {} (PostgreSQL {})",
+            source.display, outcome.source_version
+        ),
+        format!(
+            "target: {} (PostgreSQL {})",
+            target.display, outcome.target_version
+        ),
+        if args.estimate {
+            "rows: estimated by the planner (reltuples), not counted".to_owned()
+        } else {
+            format!(
+                "rows: counted exactly, one snapshot per side, {} connections per side, in {:.2} s",
+                args.jobs,
+                outcome.counting.as_secs_f64()
+            )
+        },
+        format!(
+            "{} tables: {} equal, {} differ, {} missing on the target, {} only on the target, \
+             {} {}",
+            outcome.tables.len(),
+            count("equal"),
+            count("differs"),
+            count("missing"),
+            count("extra"),
+            count("error") + count("not-counted"),
+            if args.estimate {
+                "without an estimate"
+            } else {
+                "not counted"
+            }
+        ),
+        match outcome.written.analyzed.len() {
+            0 => "wrote nothing to either server".to_owned(),
+            n => format!("wrote: ANALYZE on {n} tables of the target"),
+        },
+    ];
+    if let Some(why) = &outcome.incomplete {
+        context.insert(0, format!("INCOMPLETE: {why}"));
+    }
+    let checked = outcome
+        .tables
+        .iter()
+        .map(|t| {
+            let kind = if t.kind == "materialized view" {
+                "materialized view"
+            } else {
+                "table"
+            };
+            pgparity::findings::ObjectRef::new(kind, format!("{}.{}", t.schema, t.name))
+        })
+        .collect();
+    let extra = VerifyExtra {
+        command: "verify",
+        source: source.display.clone(),
+        target: target.display.clone(),
+        source_version: outcome.source_version.clone(),
+        target_version: outcome.target_version.clone(),
+        rows: if args.estimate { "estimate" } else { "exact" },
+        jobs: args.jobs,
+        complete: outcome.incomplete.is_none(),
+        incomplete_reason: outcome.incomplete.as_deref(),
+        written: &outcome.written,
+        summary: collected.by_severity(),
+        tables: &outcome.tables,
+    };
+    let title = format!("pgparity verify {} {}", source.display, target.display);
+    let code = emit_report(title, context, extra, &collected, checked, &args.report)?;
+    if let Some(why) = &outcome.incomplete {
+        eprintln!("pgparity: error: verification incomplete: {why}");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(code)
 }
 
 fn rules_list(args: ListArgs) -> Result<ExitCode> {

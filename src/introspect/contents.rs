@@ -52,11 +52,12 @@ pub async fn read_contents(
 }
 
 /// Schemas that hold no user objects: the catalogs, TOAST and the temporary schemas of sessions.
-const USER_SCHEMA: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') \
+pub(crate) const USER_SCHEMA: &str =
+    "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') \
      AND n.nspname !~ '^pg_(toast_)?temp_'";
 
 /// Relation `c` is not an extension's: `CREATE EXTENSION` recreates those on the target.
-const NOT_EXTENSION_MEMBER: &str = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+pub(crate) const NOT_EXTENSION_MEMBER: &str = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid \
      AND d.deptype = 'e')";
 
@@ -64,7 +65,7 @@ const EXTENSIONS_SQL: &str = "SELECT e.extname::text, e.extversion, n.nspname::t
      FROM pg_catalog.pg_extension e \
      JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace";
 
-async fn read_extensions(
+pub(crate) async fn read_extensions(
     client: &Client,
 ) -> Result<BTreeMap<String, InstalledExtension>, tokio_postgres::Error> {
     let rows = client.query(EXTENSIONS_SQL, &[]).await?;
@@ -80,7 +81,7 @@ async fn read_extensions(
         .collect())
 }
 
-async fn read_large_objects(client: &Client) -> Result<u64, tokio_postgres::Error> {
+pub(crate) async fn read_large_objects(client: &Client) -> Result<u64, tokio_postgres::Error> {
     // pg_largeobject_metadata, unlike pg_largeobject, is readable by every role.
     let row = client
         .query_one(

@@ -13,6 +13,6 @@ pub mod target;
 mod tls;
 
 pub use conn::{ConnError, ConnSpec};
-pub use session::{connect, Session};
+pub use session::{connect, connect_with, Begin, Canceller, Session};
 pub use snapshot::{load_snapshot, read_snapshot, SnapshotError};
 pub use target::{read_target_facts, IntrospectError};

@@ -14,12 +14,47 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinHandle;
 use tokio_postgres::error::{DbError, SqlState};
 use tokio_postgres::{Client, Connection, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
-/// An open, read-only session.
+/// An open session.
 pub struct Session {
     client: Client,
     server: String,
     driver: JoinHandle<()>,
+    /// What a cancel request needs: the TLS connector when the session uses one.
+    tls: Option<MakeRustlsConnect>,
+}
+
+/// Cancels the statement a session is running, from anywhere.
+#[derive(Clone)]
+pub struct Canceller {
+    token: tokio_postgres::CancelToken,
+    tls: Option<MakeRustlsConnect>,
+}
+
+impl Canceller {
+    /// Asks the server to cancel the statement the session is running, if any. Best effort: a
+    /// request that cannot be delivered is ignored, since the caller is giving up anyway.
+    pub async fn cancel(&self) {
+        let _ = match &self.tls {
+            Some(tls) => self.token.cancel_query(tls.clone()).await,
+            None => self.token.cancel_query(NoTls).await,
+        };
+    }
+}
+
+/// How a session's transaction starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Begin<'a> {
+    /// `BEGIN READ ONLY` with the connection's `statement_timeout`: catalog reads.
+    ReadOnly,
+    /// `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, importing `snapshot` when given (an
+    /// id from `pg_export_snapshot()`), without a statement timeout: long reads that must see
+    /// one consistent state.
+    Repeatable(Option<&'a str>),
+    /// No transaction, each statement commits on its own, without a statement timeout: what
+    /// the user asked pgparity to write (`ANALYZE`).
+    Autocommit,
 }
 
 impl Session {
@@ -33,6 +68,14 @@ impl Session {
         &self.server
     }
 
+    /// What cancels the statement this session runs, from another task.
+    pub fn canceller(&self) -> Canceller {
+        Canceller {
+            token: self.client.cancel_token(),
+            tls: self.tls.clone(),
+        }
+    }
+
     /// Closes the connection and waits until it is closed. An open transaction is rolled back,
     /// so callers commit first when they mean to.
     pub async fn close(self) {
@@ -44,6 +87,11 @@ impl Session {
 /// Connects to the first endpoint of `spec` that accepts, starts the read-only transaction and
 /// sets its statement timeout. Must run inside a Tokio runtime with I/O and time enabled.
 pub async fn connect(spec: &ConnSpec) -> Result<Session, IntrospectError> {
+    connect_with(spec, Begin::ReadOnly).await
+}
+
+/// Connects as [`connect`] does and starts the session as `begin` says.
+pub async fn connect_with(spec: &ConnSpec, begin: Begin<'_>) -> Result<Session, IntrospectError> {
     let fail = |message: String| IntrospectError::Connect {
         server: spec.display.clone(),
         message: scrub(spec, message),
@@ -69,8 +117,9 @@ pub async fn connect(spec: &ConnSpec) -> Result<Session, IntrospectError> {
                     client,
                     server,
                     driver,
+                    tls: connector.clone().filter(|_| uses_tls(spec, endpoint)),
                 };
-                return begin(spec, session).await;
+                return start(spec, session, begin).await;
             }
             Err(why) => failures.push((endpoint, why)),
         }
@@ -115,11 +164,30 @@ where
     Ok((client, driver))
 }
 
-async fn begin(spec: &ConnSpec, session: Session) -> Result<Session, IntrospectError> {
-    let sql = format!(
-        "BEGIN READ ONLY; SET LOCAL statement_timeout = '{}ms';",
-        spec.statement_timeout.as_millis()
-    );
+async fn start(
+    spec: &ConnSpec,
+    session: Session,
+    begin: Begin<'_>,
+) -> Result<Session, IntrospectError> {
+    let sql = match begin {
+        Begin::ReadOnly => format!(
+            "BEGIN READ ONLY; SET LOCAL statement_timeout = '{}ms';",
+            spec.statement_timeout.as_millis()
+        ),
+        Begin::Repeatable(snapshot) => {
+            let mut sql = "SET statement_timeout = 0; \
+                           BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
+                .to_owned();
+            if let Some(id) = snapshot {
+                sql.push_str(&format!(
+                    " SET TRANSACTION SNAPSHOT {};",
+                    crate::catalog::quote_literal(id)
+                ));
+            }
+            sql
+        }
+        Begin::Autocommit => "SET statement_timeout = 0;".to_owned(),
+    };
     match session.client.batch_execute(&sql).await {
         Ok(()) => Ok(session),
         Err(error) => {

@@ -238,6 +238,42 @@ impl Cluster {
         )
     }
 
+    /// A libpq `key=value` connection string for `user` on database `db`.
+    pub fn conninfo_in(&self, user: &str, db: &str) -> String {
+        format!(
+            "host={} port={} user={user} dbname='{}'",
+            self.socket_dir.display(),
+            self.port,
+            db.replace('\\', "\\\\").replace('\'', "\\'")
+        )
+    }
+
+    /// Stops the server now (`pg_ctl stop -m fast`: sessions are terminated); the cluster is
+    /// still removed when dropped.
+    pub fn stop(&self) {
+        let data = self.data_dir();
+        let program = self.bin.join("pg_ctl");
+        let args = [
+            "-D",
+            data.to_str().unwrap_or(""),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        ];
+        let status = if running_as_root() {
+            Command::new("runuser")
+                .args(["-u", SERVER_USER, "--"])
+                .arg(&program)
+                .args(args)
+                .current_dir("/")
+                .status()
+        } else {
+            Command::new(&program).args(args).status()
+        };
+        assert!(status.is_ok_and(|s| s.success()), "pg_ctl stop failed");
+    }
+
     /// Runs SQL through psql as `user`, stopping at the first error; returns the output.
     pub fn psql_as(&self, user: &str, sql: &str) -> Output {
         Command::new(client("psql"))
