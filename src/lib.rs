@@ -13,4 +13,5 @@ pub mod introspect;
 pub mod remediate;
 pub mod report;
 pub mod rules;
+pub mod triage;
 pub mod verify;

@@ -34,6 +34,8 @@ enum Command {
     Check(CheckArgs),
     /// Verify a restored target: row counts, sequences, statistics, health.
     Verify(VerifyArgs),
+    /// Sort the errors of a restore (psql or pg_restore stderr) into harmless and actionable.
+    Triage(TriageArgs),
     /// Show the rules pgparity applies.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -214,6 +216,17 @@ struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
+struct TriageArgs {
+    /// What psql or pg_restore wrote to standard error (`2> errors.log`); `-` reads stdin.
+    log: String,
+    /// Target profile, for its provider roles and provider-specific errors.
+    #[arg(long, default_value = "community")]
+    profile: String,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
 struct ListArgs {
     /// Only the rules in force under this profile.
     #[arg(long)]
@@ -235,6 +248,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Diff(args) => diff(args),
         Command::Check(args) => check(args),
         Command::Verify(args) => verify(args),
+        Command::Triage(args) => triage(args),
     }
 }
 
@@ -530,6 +544,75 @@ fn verify(args: VerifyArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     Ok(code)
+}
+
+#[derive(serde::Serialize)]
+struct TriageExtra<'a> {
+    command: &'static str,
+    log: &'a str,
+    profile: &'a str,
+    summary: &'a pgparity::triage::TriageSummary,
+    groups: &'a [pgparity::triage::Group],
+}
+
+fn triage(args: TriageArgs) -> Result<ExitCode> {
+    use pgparity::triage::{parse_log, Triager};
+    let set = RuleSet::load(args.report.rules.as_deref())?;
+    let policy = set.policy(&args.profile)?;
+    let triager = Triager::new(&policy)?;
+    let log = if args.log == "-" {
+        parse_log(io::stdin().lock())
+    } else {
+        let file = File::open(&args.log).with_context(|| args.log.clone())?;
+        parse_log(BufReader::new(file))
+    }
+    .with_context(|| args.log.clone())?;
+    let mut collected = Collected::for_format(args.report.format.into());
+    let (summary, groups) = triager.triage(&log, &args.log, &mut collected);
+    let mut context = vec![
+        format!("profile: {}", args.profile),
+        format!(
+            "{} lines: {} errors ({} harmless, {} actionable, {} that no rule knows), {} \
+             warnings and notices, {} unrecognized lines",
+            summary.lines,
+            summary.errors,
+            summary.harmless,
+            summary.actionable,
+            summary.unclassified,
+            summary.notices,
+            summary.unrecognized_lines
+        ),
+    ];
+    if let Some(n) = summary.pg_restore_counted {
+        context.push(format!("pg_restore counted {n} errors ignored on restore"));
+    }
+    for group in groups.iter().take(15) {
+        context.push(format!(
+            "{:>5} × {} [{}{}]",
+            group.count,
+            group.message,
+            group.class,
+            group
+                .rule
+                .as_deref()
+                .map_or(String::new(), |r| format!(", rule {r}"))
+        ));
+    }
+    if groups.len() > 15 {
+        context.push(format!(
+            "… and {} more kinds (--format json lists every one)",
+            groups.len() - 15
+        ));
+    }
+    let extra = TriageExtra {
+        command: "triage",
+        log: &args.log,
+        profile: &args.profile,
+        summary: &summary,
+        groups: &groups,
+    };
+    let title = format!("pgparity triage {} --profile {}", args.log, args.profile);
+    emit_report(title, context, extra, &collected, Vec::new(), &args.report)
 }
 
 fn rules_list(args: ListArgs) -> Result<ExitCode> {

@@ -17,6 +17,10 @@ use thiserror::Error;
 const EMBEDDED: &[(&str, &str)] = &[
     ("rules/core.toml", include_str!("../../rules/core.toml")),
     (
+        "rules/restore.toml",
+        include_str!("../../rules/restore.toml"),
+    ),
+    (
         "rules/community.toml",
         include_str!("../../rules/community.toml"),
     ),
@@ -190,6 +194,22 @@ pub enum RuleKind {
     NoPrimaryKey,
     /// Tablespaces, which managed targets do not support.
     Tablespace,
+    /// An error a restore logged (psql or pg_restore) that is expected and needs nothing done.
+    RestoreHarmless {
+        /// Whole-message regular expressions (the primary message, after `ERROR:`).
+        messages: Vec<String>,
+        /// Only when the first quoted name in the message is one of the provider's roles.
+        #[serde(default)]
+        provider_role: bool,
+    },
+    /// An error a restore logged that needs action; the rule's solution says which.
+    RestoreActionable {
+        /// Whole-message regular expressions (the primary message, after `ERROR:`).
+        messages: Vec<String>,
+        /// Only when the first quoted name in the message is one of the provider's roles.
+        #[serde(default)]
+        provider_role: bool,
+    },
 }
 
 impl RuleKind {
@@ -240,6 +260,8 @@ impl RuleKind {
             RuleKind::UnloggedTable => "unlogged-table",
             RuleKind::NoPrimaryKey => "no-primary-key",
             RuleKind::Tablespace => "tablespace",
+            RuleKind::RestoreHarmless { .. } => "restore-harmless",
+            RuleKind::RestoreActionable { .. } => "restore-actionable",
         }
     }
 
@@ -290,6 +312,8 @@ impl RuleKind {
             RuleKind::UnloggedTable => "table.unlogged",
             RuleKind::NoPrimaryKey => "table.no-primary-key",
             RuleKind::Tablespace => "tablespace.unsupported",
+            RuleKind::RestoreHarmless { .. } => "restore.harmless",
+            RuleKind::RestoreActionable { .. } => "restore.actionable",
         }
     }
 }
@@ -591,6 +615,8 @@ fn compile_patterns(rule: &Rule) -> Result<(), regex::Error> {
         RuleKind::ProviderRole { patterns, .. }
         | RuleKind::ReservedName { patterns }
         | RuleKind::DatabaseNotMigrated { patterns, .. } => patterns,
+        RuleKind::RestoreHarmless { messages, .. }
+        | RuleKind::RestoreActionable { messages, .. } => messages,
         _ => return Ok(()),
     };
     RegexSet::new(patterns.iter().map(|p| anchored(p))).map(|_| ())
