@@ -9,6 +9,7 @@ use pgparity::dump::tokens::{tokenize, Token};
 use pgparity::introspect::ConnSpec;
 use pgparity::remediate::clean_roles;
 use pgparity::rules::RuleSet;
+use pgparity::triage::{parse_log, Triager};
 use proptest::prelude::*;
 use std::collections::HashMap;
 use std::io::BufReader;
@@ -88,6 +89,31 @@ fn conninfo_with_password() -> impl Strategy<Value = (String, String)> {
             };
             (text, secret)
         })
+}
+
+/// Log-ish text: the line starts psql and pg_restore write, fields, commands, junk.
+fn logish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("psql:roles.sql:12: ERROR:  role \"x\" already exists".to_owned()),
+        Just("psql:a:b:7: NOTICE:  n".to_owned()),
+        Just("psql:f.sql:3: invalid command \\restrict".to_owned()),
+        Just("psql: error: connection failed".to_owned()),
+        Just("pg_restore: while PROCESSING TOC:".to_owned()),
+        Just("pg_restore: from TOC entry 5; 2615 16385 SCHEMA app o".to_owned()),
+        Just("pg_restore: error: could not execute query: ERROR:  must be owner of x".to_owned()),
+        Just("pg_restore: [archiver (db)] could not execute query: FATAL:  x".to_owned()),
+        Just("pg_restore: warning: errors ignored on restore: 3".to_owned()),
+        Just("pg_restore: detail: Command was: ALTER ROLE a PASSWORD 'secret';".to_owned()),
+        Just("Command was: ALTER ROLE a PASSWORD 'secret';".to_owned()),
+        Just("DETAIL:  d".to_owned()),
+        Just("HINT:  h".to_owned()),
+        Just("CONTEXT:  c".to_owned()),
+        Just("LINE 1: SELECT".to_owned()),
+        Just("        ^".to_owned()),
+        Just("".to_owned()),
+        "\\PC{0,20}",
+    ];
+    prop::collection::vec(piece, 0..30).prop_map(|lines| lines.join("\n"))
 }
 
 fn fixture() -> Vec<u8> {
@@ -180,5 +206,25 @@ proptest! {
         let target = policy.assumed_target(None);
         let mut out = Vec::new();
         let _ = clean_roles(bytes.as_slice(), "fuzz.sql", &policy, &target, &mut out, &mut Vec::new());
+    }
+
+    #[test]
+    fn every_log_line_is_accounted_for_once_and_secrets_stay_out(text in logish()) {
+        let log = parse_log(text.as_bytes()).unwrap();
+        let spans: u64 = log.entries.iter().map(|e| e.span).sum();
+        prop_assert_eq!(spans + log.other.len() as u64, log.lines, "{:?}", log);
+        let set = RuleSet::load(None).unwrap();
+        let policy = set.policy("azure-flexible").unwrap();
+        let mut findings = Vec::new();
+        Triager::new(&policy).unwrap().triage(&log, "errors.log", &mut findings);
+        let shown = serde_json::to_string(&findings).unwrap();
+        prop_assert!(!shown.contains("secret"), "{}", shown);
+    }
+
+    #[test]
+    fn the_log_parser_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let log = parse_log(&bytes[..]).unwrap();
+        let spans: u64 = log.entries.iter().map(|e| e.span).sum();
+        prop_assert_eq!(spans + log.other.len() as u64, log.lines);
     }
 }

@@ -191,7 +191,10 @@ pub fn parse_log(reader: impl BufRead) -> std::io::Result<ParsedLog> {
             open = Open::None;
         } else if let Some(c) = RESTORE_QUERY.captures(line) {
             let origin = Origin::PgRestore {
-                toc: toc.as_ref().map(|(_, t)| t.clone()),
+                toc: toc
+                    .as_ref()
+                    .filter(|(at, _)| at + 1 == n)
+                    .map(|(_, t)| t.clone()),
             };
             start(&mut log, &mut toc, n, origin, &c[1], &c[2]);
             open = Open::None;
@@ -226,7 +229,10 @@ pub fn parse_log(reader: impl BufRead) -> std::io::Result<ParsedLog> {
                 _ => "ERROR",
             };
             let origin = Origin::PgRestore {
-                toc: toc.as_ref().map(|(_, t)| t.clone()),
+                toc: toc
+                    .as_ref()
+                    .filter(|(at, _)| at + 1 == n)
+                    .map(|(_, t)| t.clone()),
             };
             start(&mut log, &mut toc, n, origin, level, &c[2]);
             open = Open::None;
@@ -268,7 +274,7 @@ fn start(
     message: &str,
 ) {
     let (first, span) = match (&origin, toc.take()) {
-        (Origin::PgRestore { .. }, Some((at, _))) => (at, n - at + 1),
+        (Origin::PgRestore { .. }, Some((at, _))) if at + 1 == n => (at, 2),
         (_, Some((at, _))) => {
             log.other.push((at, LineKind::Progress));
             (n, 1)
