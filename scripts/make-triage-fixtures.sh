@@ -407,7 +407,7 @@ role-exists	harmless	^ERROR: role ".*" already exists$	CREATE ROLE of a role the
 alter-own-role	harmless	^ERROR: permission denied to alter role \|\| DETAIL: Only roles with the CREATEROLE attribute and the ADMIN option on role ".*" may alter this role\.$	PG16+: ALTER ROLE of a role the applier holds no ADMIN OPTION on. In these logs always the applier's own line (roles.sql recreates the administrator, which the provider made). Actionable if it names any other role: that role keeps its old attributes.	Leave the administrator's own CREATE/ALTER ROLE lines out (pgparity roles clean --target does).
 alter-superuser-role	harmless	^ERROR: permission denied to alter role \|\| DETAIL: Only roles with the SUPERUSER attribute may alter roles with the SUPERUSER attribute\.$	PG16+: ALTER ROLE of a role that is a superuser on the target, i.e. the provider's own (azuresu, rdsadmin, cloudsqladmin). It stays as the provider made it.	-
 alter-role-attribute	actionable	^ERROR: permission denied to alter role \|\| DETAIL: Only roles with the (SUPERUSER|REPLICATION|BYPASSRLS) attribute may change the (SUPERUSER|REPLICATION|BYPASSRLS) attribute\.$	PG16+: pg_dumpall writes NOSUPERUSER ... NOREPLICATION NOBYPASSRLS into every ALTER ROLE, and only a role with the attribute may write it. The whole statement fails, so LOGIN, CONNECTION LIMIT, VALID UNTIL and PASSWORD are not set either: the role exists (CREATE ROLE made it NOLOGIN) but cannot log in.	Drop the [NO]SUPERUSER/[NO]REPLICATION/[NO]BYPASSRLS keywords from the ALTER ROLE lines (pgparity roles clean) and run those lines again.
-alter-superusers-pre16	actionable	^ERROR: must be superuser to alter superusers$	PostgreSQL 13's text for alter-role-attribute and alter-superuser-role (15: "must be superuser to alter superuser roles or change superuser attribute"): any NOSUPERUSER keyword, or a role that is a superuser. Actionable for your roles (left NOLOGIN, without password and limits), harmless on a provider superuser's own line.	As alter-role-attribute.
+alter-superusers-pre16	actionable	^ERROR: must be superuser to alter superusers$	PostgreSQL 13's text for alter-role-attribute and alter-superuser-role (15 words it "must be superuser to alter superuser roles or change superuser attribute", per migration-facts 1.6; no 15 target here): any NOSUPERUSER keyword, or a role that is a superuser. Actionable for your roles (left NOLOGIN, without password and limits), harmless on a provider superuser's own line.	As alter-role-attribute.
 set-parameter	actionable	^ERROR: permission denied to set parameter ".*"$	A superuser-only parameter, in ALTER ROLE ... SET (that setting is lost) or in a function's SET clause (the whole CREATE FUNCTION fails and "function ... does not exist" follows).	Drop the setting (pgparity roles clean does for roles) and set it server-wide through the provider if it matters; create the function without the SET clause.
 parameter-privilege	actionable	^ERROR: permission denied for parameter 	GRANT SET ON PARAMETER (PG15+) by a non-superuser: the privilege is not granted.	Drop it, or set the parameter through the provider instead.
 grant-as-role	actionable	^ERROR: permission denied to grant privileges as role ".*" \|\| DETAIL: Only roles with privileges of role ".*" may grant privileges as this role\.$	PG16+: GRANT ... GRANTED BY g run by a role without g's privileges: the membership is not granted at all.	Drop GRANTED BY (pgparity roles clean does) and run the GRANT again.
@@ -420,7 +420,7 @@ member-of-role-pre16	depends	^ERROR: must be member of role ".*"$	PostgreSQL 13/
 owner-extension	harmless	^ERROR: must be owner of extension 	COMMENT ON EXTENSION for an extension the applier does not own (plpgsql belongs to the bootstrap superuser): only the comment is not restored.	-
 owner-schema	harmless	^ERROR: must be owner of schema 	ALTER SCHEMA public OWNER TO ... by a non-owner: schema public exists and keeps the provider's owner.	-
 cast-types-not-owned	actionable	^ERROR: must be owner of type .* or type 	CREATE CAST between types the applier owns neither of (here character varying to integer, a built-in pair): only a superuser may; the cast is lost and queries that relied on it fail.	Change the application to cast explicitly; casts between built-in types cannot be created on managed services.
-extension-not-available	actionable	^ERROR: (extension ".*" is not available|could not open extension control file ".*": No such file or directory)$	The extension's files are not installed on the target server (17: "is not available" with DETAIL "Could not open extension control file"; 13 to 16: the file message itself). Here: removed in 17 (adminpack, old_snapshot) or third-party (legacy_audit stands for one). Everything built on it fails next.	Install it on a self-managed target, or pick a provider/version that offers it, or stop using it on the source before dumping. On managed services check the provider's extension list (Azure also needs it in azure.extensions).
+extension-not-available	actionable	^ERROR: (extension ".*" is not available|could not open extension control file ".*": No such file or directory)$	The extension's files are not installed on the target server (17 says "is not available" with DETAIL "Could not open extension control file ..."; 13 says "could not open extension control file ..." itself). Here: removed in 17 (adminpack, old_snapshot) or third-party (legacy_audit stands for one). Everything built on it fails next.	Install it on a self-managed target, or pick a provider/version that offers it, or stop using it on the source before dumping. On managed services check the provider's extension list (Azure also needs it in azure.extensions).
 extension-untrusted	actionable	^ERROR: permission denied to create extension ".*"$	Not a trusted extension, so only a superuser may create it (pg_stat_statements, postgres_fdw, adminpack here). Managed services create them their own way (Azure: azure.extensions allow-list; RDS: rds_superuser; Cloud SQL: cloudsqlsuperuser).	Create the extension on the target first the provider's way (the dump's CREATE EXTENSION IF NOT EXISTS then passes), then restore again.
 language-c	actionable	^ERROR: permission denied for language c$	A C-language function outside any extension: only a superuser may create it; the function is lost.	Use the extension that provides the function (here fuzzystrmatch's levenshtein) or drop it.
 new-owner-schema-privilege	actionable	^ERROR: permission denied for schema 	ALTER ... OWNER TO r where r has no CREATE privilege on the object's schema (the source's superuser was never checked): the object stays owned by the applier.	GRANT CREATE ON SCHEMA s TO r, then run the ALTER ... OWNER again.
@@ -559,17 +559,24 @@ FNR == 1 { flush(); ctx = 0; fname = FILENAME; sub(/^\.\//, "", fname) }
         if (match(rest, /^error: could not execute query: (ERROR|WARNING|NOTICE|FATAL):  /)) {
             s = substr(rest, 1, RLENGTH); sub(/^error: could not execute query: /, "", s); sub(/:  $/, "", s)
             sev = s; msg = substr(rest, RLENGTH + 1)
-        } else if (match(rest, /^(error|warning): /)) { sev = "pg_restore " substr(rest, 1, RLENGTH - 2); msg = substr(rest, RLENGTH + 1) }
-        next    # otherwise: -v progress and "while PROCESSING TOC:"/"from TOC entry" context
+        } else if (match(rest, /^(WARNING|NOTICE|INFO):  /)) {
+            # -v only: pg_restore passes the server's notices on in verbose mode
+            sev = substr(rest, 1, RLENGTH - 3); msg = substr(rest, RLENGTH + 1)
+        } else if (match(rest, /^(error|warning): /)) { sev = "pg_restore " substr(rest, 1, RLENGTH - 2); msg = substr(rest, RLENGTH + 1)
+        } else if (rest !~ /^(connecting to database|creating |executing |processing |restored |restoring |launching |finished |entering |dropping |implied |setting owner )/) {
+            sev = "pg_restore"; msg = rest   # an unknown line: no class matches it
+        }
+        next    # otherwise: -v progress
     }
-    if (sev == "") next
+    if (sev == "") { if (line != "") { rlog = fname; first = FNR; last = FNR; sev = "unattached line"; msg = line; flush() } next }
     if (line != "") last = FNR
     if (match(line, /^DETAIL:  /)) { detail = substr(line, RLENGTH + 1); incmd = 0; next }
     if (match(line, /^HINT:  /)) { hint = substr(line, RLENGTH + 1); incmd = 0; next }
     if (match(line, /^Command was: /)) { cmd = substr(line, RLENGTH + 1); incmd = 1; next }
     if (line == "") { incmd = 0; next }
     if (incmd) { cmd = cmd "\\n" line; next }
-    # LINE n: / caret / CONTEXT lines belong to the message; nothing to keep
+    if (line ~ /^(LINE [0-9]+: |(CONTEXT|QUERY|LOCATION|STATEMENT):  )/ || line ~ /^ *\^$/) next   # part of the message
+    flush(); rlog = fname; first = FNR; last = FNR; sev = "unattached line"; msg = line; flush()
 }
 END { flush() }
 AWK
@@ -628,8 +635,10 @@ How the logs are laid out:
   `pg_restore: processing data for table "app.accounts"`, ...) and the first failing entry is preceded
   by `pg_restore: while PROCESSING TOC:`, each failing entry by
   `pg_restore: from TOC entry <dump id>; <catalog OID> <object OID> <TYPE> <name> <owner>` (owner
-  `(no owner)` for extensions, empty with a trailing space for comments). The last line is
-  `pg_restore: warning: errors ignored on restore: <n>`.
+  `(no owner)` for extensions, empty with a trailing space for comments). Server warnings and
+  notices reach the log only with `-v`, as `pg_restore: WARNING:  text` plus `HINT:  ` lines. The
+  last line is `pg_restore: warning: errors ignored on restore: <n>`.
+- Any other line stops the script (no class matches it), so a regeneration cannot drop one silently.
 
 Normalized here: names from the restored objects become placeholders (`<role>`, `<extension>`, ...;
 `<sharedir>` is the target server's share directory), constants of the message texts stay
