@@ -766,7 +766,7 @@ C messages (`lc_messages = 'C'`, `LC_ALL=C.UTF-8`), UTC, fixed server settings a
 `\restrict` key, relative file names, and sources built the same way every time: a rerun writes the
 same bytes (the OIDs and dump ids in `pg_restore -v`'s `from TOC entry` lines included) as long as the
 binaries stay the same, with two exceptions. `dump-directory-j2.log` (`pg_restore -j 2`) has the same
-messages in an order that varies between runs, and its final `errors ignored on restore: N` is larger
+messages in an order that varies between runs (so do its rows in `messages.tsv`), and its final `errors ignored on restore: N` is larger
 than the number of errors it printed (for example 65 against 52 ERROR lines), so count ERROR lines
 instead. The path in `could not open extension control file` / `Could not open extension control file`
 is the target server's share directory, under the binaries' cache (`PGPARITY_PG_CACHE`, default
