@@ -198,6 +198,9 @@ pub enum RuleKind {
     RestoreHarmless {
         /// Whole-message regular expressions (the primary message, after `ERROR:`).
         messages: Vec<String>,
+        /// When given, the DETAIL line must match one of these too.
+        #[serde(default)]
+        details: Vec<String>,
         /// Only when the first quoted name in the message is one of the provider's roles.
         #[serde(default)]
         provider_role: bool,
@@ -206,6 +209,9 @@ pub enum RuleKind {
     RestoreActionable {
         /// Whole-message regular expressions (the primary message, after `ERROR:`).
         messages: Vec<String>,
+        /// When given, the DETAIL line must match one of these too.
+        #[serde(default)]
+        details: Vec<String>,
         /// Only when the first quoted name in the message is one of the provider's roles.
         #[serde(default)]
         provider_role: bool,
@@ -615,8 +621,15 @@ fn compile_patterns(rule: &Rule) -> Result<(), regex::Error> {
         RuleKind::ProviderRole { patterns, .. }
         | RuleKind::ReservedName { patterns }
         | RuleKind::DatabaseNotMigrated { patterns, .. } => patterns,
-        RuleKind::RestoreHarmless { messages, .. }
-        | RuleKind::RestoreActionable { messages, .. } => messages,
+        RuleKind::RestoreHarmless {
+            messages, details, ..
+        }
+        | RuleKind::RestoreActionable {
+            messages, details, ..
+        } => {
+            RegexSet::new(details.iter().map(|p| anchored(p)))?;
+            messages
+        }
         _ => return Ok(()),
     };
     RegexSet::new(patterns.iter().map(|p| anchored(p))).map(|_| ())

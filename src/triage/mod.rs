@@ -21,6 +21,7 @@ struct Matcher<'a> {
     harmless: bool,
     provider_role: bool,
     messages: Vec<Regex>,
+    details: Vec<Regex>,
 }
 
 /// Why the rules cannot be used.
@@ -84,32 +85,37 @@ impl<'a> Triager<'a> {
     pub fn new(policy: &'a Policy) -> Result<Triager<'a>, PatternError> {
         let mut matchers = Vec::new();
         for rule in &policy.rules {
-            let (messages, provider_role, harmless) = match &rule.kind {
+            let (messages, details, provider_role, harmless) = match &rule.kind {
                 RuleKind::RestoreHarmless {
                     messages,
+                    details,
                     provider_role,
-                } => (messages, *provider_role, true),
+                } => (messages, details, *provider_role, true),
                 RuleKind::RestoreActionable {
                     messages,
+                    details,
                     provider_role,
-                } => (messages, *provider_role, false),
+                } => (messages, details, *provider_role, false),
                 _ => continue,
             };
-            let messages = messages
-                .iter()
-                .map(|pattern| {
-                    Regex::new(&format!("^(?:{pattern})$")).map_err(|e| PatternError {
-                        rule: rule.id.to_string(),
-                        pattern: pattern.clone(),
-                        message: e.to_string(),
+            let compile = |patterns: &[String]| {
+                patterns
+                    .iter()
+                    .map(|pattern| {
+                        Regex::new(&format!("^(?:{pattern})$")).map_err(|e| PatternError {
+                            rule: rule.id.to_string(),
+                            pattern: pattern.clone(),
+                            message: e.to_string(),
+                        })
                     })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+                    .collect::<Result<Vec<_>, _>>()
+            };
             matchers.push(Matcher {
                 rule,
                 harmless,
                 provider_role,
-                messages,
+                messages: compile(messages)?,
+                details: compile(details)?,
             });
         }
         matchers.sort_by_key(|m| !m.provider_role);
@@ -120,6 +126,11 @@ impl<'a> Triager<'a> {
     fn classify(&self, entry: &Entry) -> Option<&Matcher<'a>> {
         self.matchers.iter().find(|m| {
             m.messages.iter().any(|re| re.is_match(&entry.message))
+                && (m.details.is_empty()
+                    || entry
+                        .detail
+                        .as_deref()
+                        .is_some_and(|d| m.details.iter().any(|re| re.is_match(d))))
                 && (!m.provider_role
                     || first_quoted(&entry.message).is_some_and(|name| {
                         self.policy

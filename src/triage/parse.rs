@@ -129,7 +129,7 @@ static PSQL_CLIENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^psql: (?:error: )?(.*)$").expect("valid regex"));
 static RESTORE_QUERY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"^pg_restore: (?:error: |\[archiver \(db\)\] )?could not execute query: ({LEVELS}):\s+(.*)$"
+        r"^pg_restore: (?:error: |\[archiver \(db\)\] )?could not (?:execute query|set [a-z_]+ to .*?): ({LEVELS}):\s+(.*)$"
     ))
     .expect("valid regex")
 });
@@ -145,6 +145,11 @@ static RESTORE_IGNORED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:pg_restore: warning|WARNING): errors ignored on restore: (\d+)$")
         .expect("valid regex")
 });
+static RESTORE_SERVER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"^pg_restore: ({LEVELS}):\s+(.*)$")).expect("valid regex")
+});
+static RESTORE_PROGRESS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^pg_restore: [a-z]").expect("valid regex"));
 static RESTORE_OTHER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^pg_restore: (?:(error|warning|fatal): |\[[^\]]+\] )(.*)$").expect("valid regex")
 });
@@ -223,6 +228,15 @@ pub fn parse_log(reader: impl BufRead) -> std::io::Result<ParsedLog> {
                 ("hint", _) => entry.hint = Some(value),
                 _ => entry.detail = Some(value),
             }
+        } else if let Some(c) = RESTORE_SERVER.captures(line) {
+            let origin = Origin::PgRestore {
+                toc: toc
+                    .as_ref()
+                    .filter(|(at, _)| at + 1 == n)
+                    .map(|(_, t)| t.clone()),
+            };
+            start(&mut log, &mut toc, n, origin, &c[1], &c[2]);
+            open = Open::None;
         } else if let Some(c) = RESTORE_OTHER.captures(line) {
             let level = match c.get(1).map(|m| m.as_str()) {
                 Some("warning") => "WARNING",
@@ -235,6 +249,10 @@ pub fn parse_log(reader: impl BufRead) -> std::io::Result<ParsedLog> {
                     .map(|(_, t)| t.clone()),
             };
             start(&mut log, &mut toc, n, origin, level, &c[2]);
+            open = Open::None;
+        } else if RESTORE_PROGRESS.is_match(line) {
+            // -v: "pg_restore: creating TABLE ...", "processing data for table ...".
+            log.other.push((n, LineKind::Progress));
             open = Open::None;
         } else if let Some(c) = PSQL_OWN.captures(line) {
             let origin = Origin::Psql {
