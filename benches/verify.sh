@@ -25,11 +25,13 @@
 # Workload, made once and cached (reused until --regenerate): a SOURCE cluster (PostgreSQL 15 from
 # /usr/lib/postgresql/15/bin, or the --source-major server from scripts/fetch-postgres.sh) with a
 # database `bench` made by `gen_schema.sh N` and `gen_rows.sh TOTAL --expect expect.tsv` (the true
-# count of every table), then VACUUM (ANALYZE) as on a live source; and a TARGET cluster
+# count of every table), then VACUUM (ANALYZE) as on a live source (this sets the visibility map:
+# count(*) of its big tables then runs as a parallel index-only scan); and a TARGET cluster
 # (PostgreSQL 17) into which the roles (`pg_dumpall -r`) and the database are moved with
 # `pg_dump -Fd -j 2 -Z 0` and `pg_restore -j 2 --exit-on-error` (client tools 16: pg_dump 16 dumps
 # 13 and 15, pg_restore 16 restores into 17; there are no 17 client tools in the cache). The
-# target is NOT analyzed (verify reports never-analyzed tables); one count pass sets its hint bits
+# target is NOT analyzed (verify reports never-analyzed tables) nor vacuumed, as right after a
+# migration: its counts scan the heaps. One count pass sets its hint bits
 # before it is cached, so that the first timed pass does not write the whole table set. Caches:
 # $PGPARITY_BENCH_DIR/verify-src-pgM-Nt-TOTALr-vW and verify-tgt-pg17-from-<source dir name>;
 # a half-made one is removed, the target is rebuilt whenever its source was.
@@ -169,7 +171,7 @@ start_server() { # start_server src|tgt DATA_DIR
     local side=$1 data=$2 pgbin sock port
     if [[ $side == src ]]; then pgbin=$src_bin sock=$sock_root/src port=$src_port; else pgbin=$tgt_bin sock=$sock_root/tgt port=$tgt_port; fi
     (cd / && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$data" -l "$data/../server.log" -w -t 300 \
-        -o "-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c shared_buffers=$shared_buffers -c max_connections=30 -c autovacuum=off -c max_wal_size=8GB -c listen_addresses='' -c unix_socket_directories=$sock -p $port" \
+        -o "-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c shared_buffers=$shared_buffers -c max_connections=30 -c autovacuum=off -c listen_addresses='' -c unix_socket_directories=$sock -p $port" \
         start >/dev/null) || { tail -n 20 "$data/../server.log" >&2 || true; die "pg_ctl start failed ($data)"; }
     if [[ $side == src ]]; then src_data=$data src_started=1; else tgt_data=$data tgt_started=1; fi
 }
@@ -295,6 +297,13 @@ src_version=$(psql_v -d "$SRC" -c 'SHOW server_version')
 tgt_version=$(psql_v -d "$TGT" -c 'SHOW server_version')
 src_size=$(psql_v -d "$SRC" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
 tgt_size=$(psql_v -d "$TGT" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
+# Pages marked all-visible (VACUUM sets them, a restore does not): count(*) of a big table on
+# the VACUUMed source is a parallel index-only scan, on the restored target a scan of the heap.
+all_visible_sql="SELECT round(100.0 * sum(c.relallvisible) / nullif(sum(c.relpages), 0)) || '% of '
+    || pg_size_pretty(sum(pg_relation_size(c.oid))) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+src_visible=$(psql_v -d "$SRC" -c "$all_visible_sql")
+tgt_visible=$(psql_v -d "$TGT" -c "$all_visible_sql")
 tgt_unanalyzed=$(psql_v -d "$TGT" -c "SELECT count(*) FILTER (WHERE s.last_analyze IS NULL AND s.last_autoanalyze IS NULL) || ' of ' || count(*)
     FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE c.relkind = 'r'")
 
@@ -448,6 +457,7 @@ fmt() { awk -v v="$1" 'BEGIN { printf "%7.3f s", v }'; }
     echo "verify benchmark: $ntables tables, $expect_total rows (database bench), --jobs $jobs"
     echo "  source:  PostgreSQL $src_version, $src_size, VACUUM (ANALYZE)d; $src_dir ($( ((src_generated)) && echo "generated now" || echo cached)): $(cat "$src_dir/generated.txt")"
     echo "  target:  PostgreSQL $tgt_version, $tgt_size, $tgt_unanalyzed tables never analyzed; $tgt_dir ($( ((tgt_generated)) && echo "generated now" || echo cached)): $(cat "$tgt_dir/generated.txt")"
+    echo "  heaps:   all-visible pages: source $src_visible, target $tgt_visible (an index-only count(*) needs them)"
     echo "  servers: fsync=off, shared_buffers=$shared_buffers, autovacuum=off, max_connections=30, Unix sockets; psql $("$psql" --version | awk '{ print $NF }')"
     echo "  timer:   hyperfine $(hyperfine --version | awk '{ print $2 }'), 1 warmup, $runs runs; medians. Warm-up pass (sessions): source $warm_src s, target $warm_tgt s"
     echo "  load:    $load_before before, $load_after after ($(nproc) CPUs)"
