@@ -429,7 +429,23 @@ best_form=$(awk -v s="${med[sessions-both]}" -v p="${med[per-table-both]}" 'BEGI
 best=${med[$best_form-both]}
 
 # --- 4. pgparity verify ----------------------------------------------------------------------
-verify_median='' verify_rc='' verify_note=''
+verify_median='' verify_rc='' verify_note='' verify_checked='' verify_found=''
+# check_verify_counts JSON: verify's own counts (.tables[] of kind table: schema, name,
+# source_rows, target_rows) must be those of expect.tsv; skipped, with a note, if the report
+# does not have that shape.
+check_verify_counts() {
+    local side
+    if ! jq -e '[.tables[]? | select(.kind == "table")] | length > 0' "$1" >/dev/null 2>&1; then
+        verify_checked="not checked: no .tables[] of kind table in its JSON"
+        return
+    fi
+    for side in source target; do
+        jq -r --arg side "$side" '.tables[] | select(.kind == "table")
+            | "\(.schema).\(.name)\t\(.[$side + "_rows"])"' "$1" >"$1.$side.tsv"
+        check_counts "$1.$side.tsv" "pgparity verify ($1), ${side}_rows"
+    done
+    verify_checked="its source_rows and target_rows equal expect.tsv for all $ntables tables"
+}
 verify_cmd=("$bin" verify "$SRC" "$TGT" --jobs "$jobs" --format json)
 if ((have_verify)); then
     note "pgparity verify: one checked run, then timing"
@@ -443,8 +459,13 @@ if ((have_verify)); then
     if ((verify_rc == 1)); then
         verify_note="${verify_note:+$verify_note; }it exited 1 (mismatches) although every psql count matches expect.tsv on both sides (see $run/verify.json)"
     fi
+    check_verify_counts "$run/verify.json"
     printf -v cmd '%q ' "${verify_cmd[@]}"
     verify_median=$(time_it verify "0 1" "$cmd> $(q "$run/verify-timed.json")")
+    check_verify_counts "$run/verify-timed.json"
+    verify_found=$(jq -r '([.summary // {} | to_entries[] | "\(.value) \(.key)"] | join(", "))
+        + " (" + ([.findings // [] | group_by(.code)[] | "\(length) \(.[0].code)"] | join(", ")) + ")"' \
+        "$run/verify.json" 2>/dev/null) || verify_found=''
 else
     verify_note="not measured: $run/pgparity (from $repo) has no \`verify\` command (pgparity --help); rerun when it lands"
     note "$verify_note"
@@ -472,7 +493,8 @@ fmt() { awk -v v="$1" 'BEGIN { printf "%7.3f s", v }'; }
     if [[ -n $verify_median ]]; then
         printf '  %-44s %10s %10s %12s\n' "pgparity verify --jobs $jobs --format json" "" "" "$(fmt "$verify_median")"
         echo
-        echo "  verify / best baseline: $(awk -v a="$verify_median" -v b="$best" 'BEGIN { printf "%.2f", a / b }')x; verify exit code $verify_rc"
+        echo "  verify / best baseline: $(awk -v a="$verify_median" -v b="$best" 'BEGIN { printf "%.2f", a / b }')x; verify exit code $verify_rc; ${verify_checked}"
+        if [[ -n $verify_found ]]; then echo "  verify found: $verify_found"; fi
     fi
     if [[ -n $verify_note ]]; then echo "  pgparity verify: $verify_note"; fi
     echo "  every baseline pass counted the rows of $expect exactly; details in $run"
