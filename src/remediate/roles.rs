@@ -273,6 +273,17 @@ struct Cleaner<'a, 's> {
     stats: CleanStats,
 }
 
+/// Why a grant's `GRANTED BY` cannot stay.
+#[derive(Clone, Copy)]
+enum GrantorRefusal {
+    /// The grantor is a provider role.
+    ProviderRole,
+    /// On 16+, the applier lacks the grantor's privileges.
+    LacksPrivileges,
+    /// Before 16, only superusers may name another grantor.
+    OnlySuperusers,
+}
+
 /// A role of the input: its source definition and what happens to it.
 struct RoleState {
     role: Role,
@@ -282,7 +293,7 @@ struct RoleState {
     unavailable: bool,
 }
 
-impl Cleaner<'_, '_> {
+impl<'a> Cleaner<'a, '_> {
     /// Hands the pending finding to the sink.
     fn flush(&mut self) {
         if let Some(finding) = self.pending.take() {
@@ -343,34 +354,55 @@ impl Cleaner<'_, '_> {
         }
     }
 
-    /// Records a finding made by `rule`.
+    /// Records a finding made by `rule`, at the rule's severity. `describe` gives its object
+    /// and message; it runs only when the sink keeps the finding's details (a table report
+    /// keeps a few of each code and counts the rest), and so does the building of any detail
+    /// its maker adds to the returned finding.
     fn report(
         &mut self,
         rule: &Rule,
-        object: ObjectRef,
-        message: String,
         stmt: &Statement,
-    ) -> &mut Finding {
-        let finding = Finding::new(rule.kind.code(), rule.severity, object, message)
-            .rule(&rule.id)
-            .at(self.location(stmt));
-        self.flush();
-        self.pending.insert(finding)
+        describe: impl FnOnce(&Self) -> (ObjectRef, String),
+    ) -> Option<&mut Finding> {
+        self.report_as(rule, rule.severity, stmt, describe)
     }
 
-    /// Records a finding made by the profile's rule of `kind`.
+    /// [`Cleaner::report`] at another severity than the rule's.
+    fn report_as(
+        &mut self,
+        rule: &Rule,
+        severity: Severity,
+        stmt: &Statement,
+        describe: impl FnOnce(&Self) -> (ObjectRef, String),
+    ) -> Option<&mut Finding> {
+        self.flush();
+        let code = rule.kind.code();
+        if self.sink.tally_unkept(severity, code, Some(&rule.id)) {
+            return None;
+        }
+        let (object, message) = describe(self);
+        let finding = Finding::new(code, severity, object, message)
+            .rule(&rule.id)
+            .at(self.location(stmt));
+        Some(self.pending.insert(finding))
+    }
+
+    /// The profile's rule of `kind`.
+    fn core_rule(&self, kind: &str) -> &'a Rule {
+        self.policy
+            .rule(kind)
+            .unwrap_or_else(|| panic!("core rules define a {kind} rule"))
+    }
+
+    /// Records a finding made by the profile's rule of `kind` (see [`Cleaner::report`]).
     fn report_kind(
         &mut self,
         kind: &str,
-        object: ObjectRef,
-        message: String,
         stmt: &Statement,
-    ) -> &mut Finding {
-        let rule = self
-            .policy
-            .rule(kind)
-            .unwrap_or_else(|| panic!("core rules define a {kind} rule"));
-        self.report(rule, object, message, stmt)
+        describe: impl FnOnce(&Self) -> (ObjectRef, String),
+    ) -> Option<&mut Finding> {
+        let rule = self.core_rule(kind);
+        self.report(rule, stmt, describe)
     }
 
     /// Decides about a meta-command; true keeps it.
@@ -380,23 +412,19 @@ impl Cleaner<'_, '_> {
             text: text.to_owned(),
         };
         let command = text.split_whitespace().next().unwrap_or("");
-        let object = ObjectRef::new("meta-command", command);
+        let object = || ObjectRef::new("meta-command", command);
         if command == "\\restrict" || command == "\\unrestrict" {
             self.stats.meta_removed += 1;
-            self.report_kind(
-                "meta-command",
-                object,
-                format!("{command} removed: the cleaned file holds only SQL"),
-                &stmt,
-            );
+            self.report_kind("meta-command", &stmt, |_| {
+                let msg = format!("{command} removed: the cleaned file holds only SQL");
+                (object(), msg)
+            });
             false
         } else {
-            self.report_kind(
-                "unrecognized",
-                object,
-                format!("psql meta-command {command} kept as it is; review it"),
-                &stmt,
-            );
+            self.report_kind("unrecognized", &stmt, |_| {
+                let msg = format!("psql meta-command {command} kept as it is; review it");
+                (object(), msg)
+            });
             true
         }
     }
@@ -419,18 +447,11 @@ impl Cleaner<'_, '_> {
             RoleStatement::Comment { name, text } => self.comment(stmt, name, text),
             RoleStatement::Session => Action::Keep,
             RoleStatement::Unrecognized => {
-                let head: String = stmt
-                    .text
-                    .split_whitespace()
-                    .take(3)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                self.report_kind(
-                    "unrecognized",
-                    ObjectRef::new("statement", head),
-                    "statement not understood; kept as it is, review it before applying".to_owned(),
-                    stmt,
-                );
+                self.report_kind("unrecognized", stmt, |_| {
+                    let head: Vec<&str> = stmt.text.split_whitespace().take(3).collect();
+                    let msg = "statement not understood; kept as it is, review it before applying";
+                    (ObjectRef::new("statement", head.join(" ")), msg.to_owned())
+                });
                 Action::Keep
             }
         }
@@ -439,31 +460,23 @@ impl Cleaner<'_, '_> {
     /// Drops a statement about a role that no script may touch here; `None` when the role is
     /// ordinary. `what` says what the statement does, for the message.
     fn untouchable(&mut self, stmt: &Statement, name: &RoleName, what: &str) -> Option<Action> {
-        let role = ObjectRef::new("role", name.as_str());
+        let role = || ObjectRef::new("role", name.as_str());
         if let Some(rule) = self.policy.provider_rule(name) {
-            self.report(
-                rule,
-                role,
-                format!("{what} of provider role {} dropped", name.quoted()),
-                stmt,
-            );
+            self.report(rule, stmt, |_| {
+                let msg = format!("{what} of provider role {} dropped", name.quoted());
+                (role(), msg)
+            });
         } else if self.target.is_applier(name) {
-            self.report_kind(
-                "applier-self",
-                role,
-                format!("{what} of the applying role {} dropped", name.quoted()),
-                stmt,
-            );
+            self.report_kind("applier-self", stmt, |_| {
+                let msg = format!("{what} of the applying role {} dropped", name.quoted());
+                (role(), msg)
+            });
         } else if self.unavailable(name) {
-            self.report_kind(
-                "reserved-name",
-                role,
-                format!(
-                    "{what} of {} dropped: the role is not created",
-                    name.quoted()
-                ),
-                stmt,
-            );
+            self.report_kind("reserved-name", stmt, |_| {
+                let quoted = name.quoted();
+                let msg = format!("{what} of {quoted} dropped: the role is not created");
+                (role(), msg)
+            });
         } else {
             return None;
         }
@@ -477,24 +490,23 @@ impl Cleaner<'_, '_> {
         }
         if let Some(rule) = self.policy.reserved_rule(&name) {
             self.state(&name).unavailable = true;
-            let msg = format!(
-                "role {} cannot be created: its name is reserved",
-                name.quoted()
-            );
-            self.report(rule, ObjectRef::new("role", name.as_str()), msg, stmt);
+            self.report(rule, stmt, |_| {
+                let msg = format!(
+                    "role {} cannot be created: its name is reserved",
+                    name.quoted()
+                );
+                (ObjectRef::new("role", name.as_str()), msg)
+            });
             return Action::Drop;
         }
         if self.target.existing(&name).is_some() {
-            let msg = format!(
-                "role {} already exists on the target; CREATE ROLE skipped",
-                name.quoted()
-            );
-            self.report_kind(
-                "role-exists",
-                ObjectRef::new("role", name.as_str()),
-                msg,
-                stmt,
-            );
+            self.report_kind("role-exists", stmt, |_| {
+                let msg = format!(
+                    "role {} already exists on the target; CREATE ROLE skipped",
+                    name.quoted()
+                );
+                (ObjectRef::new("role", name.as_str()), msg)
+            });
             if options.is_empty() {
                 return Action::Drop;
             }
@@ -523,17 +535,14 @@ impl Cleaner<'_, '_> {
             }
         }
         if let Err(why) = self.may_alter(name) {
-            let msg = format!(
-                "{} cannot alter role {}: {why}; it keeps its attributes on the target",
-                self.applier_label(),
-                name.quoted()
-            );
-            self.report_kind(
-                "not-alterable",
-                ObjectRef::new("role", name.as_str()),
-                msg,
-                stmt,
-            );
+            self.report_kind("not-alterable", stmt, |c| {
+                let msg = format!(
+                    "{} cannot alter role {}: {why}; it keeps its attributes on the target",
+                    c.applier_label(),
+                    name.quoted()
+                );
+                (ObjectRef::new("role", name.as_str()), msg)
+            });
             return Action::Drop;
         }
         let (kept, changed) = self.filter_options(stmt, name, options);
@@ -552,29 +561,26 @@ impl Cleaner<'_, '_> {
     }
 
     /// Why the applier may not alter an existing role (or settings, or comments on it).
-    fn may_alter(&self, name: &RoleName) -> Result<(), String> {
+    fn may_alter(&self, name: &RoleName) -> Result<(), &'static str> {
         let applier = &self.target.applier;
         if applier.superuser || self.created(name) {
             return Ok(());
         }
         let Some(existing) = self.target.existing(name) else {
             if self.live {
-                return Err(
-                    "the role does not exist there and this script does not create it".to_owned(),
-                );
+                return Err("the role does not exist there and this script does not create it");
             }
             return Ok(());
         };
         if existing.superuser {
-            return Err("it is a superuser there".to_owned());
+            return Err("it is a superuser there");
         }
         if self.v16() && !(existing.admin || self.target.manages_all_roles) {
-            return Err("it holds no ADMIN OPTION on it (PostgreSQL 16+)".to_owned());
+            return Err("it holds no ADMIN OPTION on it (PostgreSQL 16+)");
         }
         if !self.v16() && existing.replication {
             return Err(
-                "it has REPLICATION there, which only superusers may alter on 15 and older"
-                    .to_owned(),
+                "it has REPLICATION there, which only superusers may alter on 15 and older",
             );
         }
         Ok(())
@@ -627,22 +633,28 @@ impl Cleaner<'_, '_> {
         }
         let role = || ObjectRef::new("role", name.as_str());
         if !stripped.is_empty() {
-            let msg = format!(
-                "removed {} from role {}: {} may not write {}",
-                stripped.join(" "),
-                name.quoted(),
-                self.applier_label(),
-                if stripped.len() == 1 { "it" } else { "them" }
-            );
-            self.report_kind("attribute-not-settable", role(), msg, stmt);
+            self.report_kind("attribute-not-settable", stmt, |c| {
+                let msg = format!(
+                    "removed {} from role {}: {} may not write {}",
+                    stripped.join(" "),
+                    name.quoted(),
+                    c.applier_label(),
+                    if stripped.len() == 1 { "it" } else { "them" }
+                );
+                (role(), msg)
+            });
         }
         for attribute in lost {
-            let msg = format!(
-                "role {} has {attribute} on the source and will not have it on the target",
-                name.quoted()
-            );
-            self.report_kind("attribute-lost", role(), msg, stmt).source =
-                Some(attribute.to_owned());
+            let finding = self.report_kind("attribute-lost", stmt, |_| {
+                let msg = format!(
+                    "role {} has {attribute} on the source and will not have it on the target",
+                    name.quoted()
+                );
+                (role(), msg)
+            });
+            if let Some(finding) = finding {
+                finding.source = Some(attribute.to_owned());
+            }
         }
         let changed = !stripped.is_empty();
         (kept, changed)
@@ -666,22 +678,34 @@ impl Cleaner<'_, '_> {
                 .iter()
                 .any(|o| matches!(o, RoleOption::Attribute(RoleAttribute::Login, true)))
         {
-            let msg = format!(
-                "LOGIN role {} has no password in the dump; set one on the target",
-                name.quoted()
-            );
-            let fix = format!("ALTER ROLE {} PASSWORD 'new password';", name.quoted());
-            self.report_kind("login-without-password", object(), msg, stmt)
-                .fix = Some(fix);
+            let finding = self.report_kind("login-without-password", stmt, |_| {
+                let msg = format!(
+                    "LOGIN role {} has no password in the dump; set one on the target",
+                    name.quoted()
+                );
+                (object(), msg)
+            });
+            if let Some(finding) = finding {
+                finding.fix = Some(format!(
+                    "ALTER ROLE {} PASSWORD 'new password';",
+                    name.quoted()
+                ));
+            }
         }
         let scram_target = self.target.password_encryption.starts_with("scram");
         if password == PasswordKind::Md5 && scram_target {
-            let msg = format!("role {} has an MD5 password; the target stores scram-sha-256, so reset it after the restore", name.quoted());
-            let fix = format!("ALTER ROLE {} PASSWORD 'new password';", name.quoted());
-            let finding = self.report_kind("md5-password", object(), msg, stmt);
-            finding.source = Some("md5".to_owned());
-            finding.target = Some("scram-sha-256".to_owned());
-            finding.fix = Some(fix);
+            let finding = self.report_kind("md5-password", stmt, |_| {
+                let msg = format!("role {} has an MD5 password; the target stores scram-sha-256, so reset it after the restore", name.quoted());
+                (object(), msg)
+            });
+            if let Some(finding) = finding {
+                finding.source = Some("md5".to_owned());
+                finding.target = Some("scram-sha-256".to_owned());
+                finding.fix = Some(format!(
+                    "ALTER ROLE {} PASSWORD 'new password';",
+                    name.quoted()
+                ));
+            }
         }
     }
 
@@ -698,14 +722,16 @@ impl Cleaner<'_, '_> {
         let SettingChange::Set { name: param, value } = change else {
             return self.alterable_or_drop(stmt, &name, "ALTER ROLE ... RESET");
         };
-        let object = ObjectRef::new("role-setting", format!("{}: {param}", name.as_str()));
+        let object = || ObjectRef::new("role-setting", format!("{}: {param}", name.as_str()));
         if let Err(why) = self.may_alter(&name) {
-            let msg = format!(
-                "{} cannot change settings of role {}: {why}",
-                self.applier_label(),
-                name.quoted()
-            );
-            self.report_kind("not-alterable", object, msg, stmt);
+            self.report_kind("not-alterable", stmt, |c| {
+                let msg = format!(
+                    "{} cannot change settings of role {}: {why}",
+                    c.applier_label(),
+                    name.quoted()
+                );
+                (object(), msg)
+            });
             return Action::Drop;
         }
         self.catalog.role_settings.push(RoleSetting {
@@ -715,21 +741,23 @@ impl Cleaner<'_, '_> {
             value: value.clone(),
         });
         if let Some(why) = self.parameter_unknown(&param) {
-            self.report_kind(
-                "setting-unknown-parameter",
-                object,
-                format!("setting {param} of role {} dropped: {why}", name.quoted()),
-                stmt,
-            );
+            self.report_kind("setting-unknown-parameter", stmt, |_| {
+                let msg = format!("setting {param} of role {} dropped: {why}", name.quoted());
+                (object(), msg)
+            });
             return Action::Drop;
         }
         if !self.parameter_settable(&param) {
-            let msg = format!(
-                "setting {param} = {value} of role {} dropped: only a superuser may set {param}",
-                name.quoted()
-            );
-            let finding = self.report_kind("setting-not-settable", object, msg, stmt);
-            finding.source = Some(value);
+            let finding = self.report_kind("setting-not-settable", stmt, |_| {
+                let msg = format!(
+                    "setting {param} = {value} of role {} dropped: only a superuser may set {param}",
+                    name.quoted()
+                );
+                (object(), msg)
+            });
+            if let Some(finding) = finding {
+                finding.source = Some(value);
+            }
             return Action::Drop;
         }
         Action::Keep
@@ -739,17 +767,14 @@ impl Cleaner<'_, '_> {
         match self.may_alter(name) {
             Ok(()) => Action::Keep,
             Err(why) => {
-                let msg = format!(
-                    "{what} of role {} dropped: {} cannot alter it: {why}",
-                    name.quoted(),
-                    self.applier_label()
-                );
-                self.report_kind(
-                    "not-alterable",
-                    ObjectRef::new("role", name.as_str()),
-                    msg,
-                    stmt,
-                );
+                self.report_kind("not-alterable", stmt, |c| {
+                    let msg = format!(
+                        "{what} of role {} dropped: {} cannot alter it: {why}",
+                        name.quoted(),
+                        c.applier_label()
+                    );
+                    (ObjectRef::new("role", name.as_str()), msg)
+                });
                 Action::Drop
             }
         }
@@ -795,13 +820,10 @@ impl Cleaner<'_, '_> {
             if self.untouchable(stmt, &name, "DROP ROLE").is_some() {
                 continue;
             }
-            let msg = format!("the script drops role {} on the target", name.quoted());
-            self.report_kind(
-                "drop-role",
-                ObjectRef::new("role", name.as_str()),
-                msg,
-                stmt,
-            );
+            self.report_kind("drop-role", stmt, |_| {
+                let msg = format!("the script drops role {} on the target", name.quoted());
+                (ObjectRef::new("role", name.as_str()), msg)
+            });
             kept.push(name);
         }
         if kept.is_empty() {
@@ -868,48 +890,58 @@ impl Cleaner<'_, '_> {
             grantor: grant.grantor.clone(),
         });
         let member_provider = self.policy.provider_rule(member);
+        let fix = || format!("GRANT {} TO {};", role.quoted(), member.quoted());
         if let Some(rule) = self.policy.provider_rule(role) {
-            let msg = format!(
-                "membership of {} in provider role {} dropped",
-                member.quoted(),
-                role.quoted()
-            );
             let users_role = member_provider.is_none() && !self.target.is_applier(member);
             let membership_rule = users_role
                 .then(|| self.policy.rule("provider-membership"))
                 .flatten();
-            let finding = self.report(membership_rule.unwrap_or(rule), object(), msg, stmt);
-            if users_role {
-                finding.fix = Some(format!("GRANT {} TO {};", role.quoted(), member.quoted()));
+            let finding = self.report(membership_rule.unwrap_or(rule), stmt, |_| {
+                let msg = format!(
+                    "membership of {} in provider role {} dropped",
+                    member.quoted(),
+                    role.quoted()
+                );
+                (object(), msg)
+            });
+            if let Some(finding) = finding.filter(|_| users_role) {
+                finding.fix = Some(fix());
             }
             return None;
         }
         if let Some(rule) = member_provider {
-            let msg = format!(
-                "grant of {} to provider role {} dropped",
-                role.quoted(),
-                member.quoted()
-            );
-            self.report(rule, object(), msg, stmt);
+            self.report(rule, stmt, |_| {
+                let msg = format!(
+                    "grant of {} to provider role {} dropped",
+                    role.quoted(),
+                    member.quoted()
+                );
+                (object(), msg)
+            });
             return None;
         }
         for name in [role, member] {
             if self.unavailable(name) {
-                let msg = format!("GRANT dropped: role {} is not created", name.quoted());
-                self.report_kind("reserved-name", object(), msg, stmt);
+                self.report_kind("reserved-name", stmt, |_| {
+                    let msg = format!("GRANT dropped: role {} is not created", name.quoted());
+                    (object(), msg)
+                });
                 return None;
             }
         }
         if let Err(why) = self.may_grant(role) {
-            let msg = format!(
-                "{} cannot grant {} to {}: {why}",
-                self.applier_label(),
-                role.quoted(),
-                member.quoted()
-            );
-            let fix = format!("GRANT {} TO {};", role.quoted(), member.quoted());
-            self.report_kind("membership-not-grantable", object(), msg, stmt)
-                .fix = Some(fix);
+            let finding = self.report_kind("membership-not-grantable", stmt, |c| {
+                let msg = format!(
+                    "{} cannot grant {} to {}: {why}",
+                    c.applier_label(),
+                    role.quoted(),
+                    member.quoted()
+                );
+                (object(), msg)
+            });
+            if let Some(finding) = finding {
+                finding.fix = Some(fix());
+            }
             return None;
         }
         let mut changed = false;
@@ -926,43 +958,48 @@ impl Cleaner<'_, '_> {
                 lost.push("SET FALSE (the member will be able to SET ROLE to it)");
             }
             let lossy = !lost.is_empty();
-            let msg = if lossy {
-                format!(
-                    "options of {} in {} removed: PostgreSQL {} cannot express {}",
-                    member.quoted(),
-                    role.quoted(),
-                    self.major(),
-                    lost.join(" or ")
-                )
-            } else {
-                format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options (nothing is lost)", member.quoted(), role.quoted(), self.major())
-            };
-            let finding = self.report_kind("membership-options", object(), msg, stmt);
-            if !lossy {
-                finding.severity = Severity::Info;
-            }
+            let rule = self.core_rule("membership-options");
+            let severity = if lossy { rule.severity } else { Severity::Info };
+            self.report_as(rule, severity, stmt, |c| {
+                let msg = if lossy {
+                    format!(
+                        "options of {} in {} removed: PostgreSQL {} cannot express {}",
+                        member.quoted(),
+                        role.quoted(),
+                        c.major(),
+                        lost.join(" or ")
+                    )
+                } else {
+                    format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options (nothing is lost)", member.quoted(), role.quoted(), c.major())
+                };
+                (object(), msg)
+            });
         }
         if let Some(grantor) = &grant.grantor {
-            if let Some(why) = self.grantor_refused(grantor) {
+            if let Some(refusal) = self.grantor_refused(grantor) {
                 pair.grantor = None;
                 changed = true;
-                let msg = format!(
-                    "GRANTED BY {} removed from the grant of {} to {}: {why}",
-                    grantor.quoted(),
-                    role.quoted(),
-                    member.quoted()
-                );
-                match self.policy.provider_rule(grantor) {
-                    Some(rule) => self.report(rule, object(), msg, stmt),
-                    None => self.report_kind("granted-by", object(), msg, stmt),
+                let rule = match self.policy.provider_rule(grantor) {
+                    Some(rule) => rule,
+                    None => self.core_rule("granted-by"),
                 };
+                self.report(rule, stmt, |c| {
+                    let why = c.explain_grantor(refusal, grantor);
+                    let msg = format!(
+                        "GRANTED BY {} removed from the grant of {} to {}: {why}",
+                        grantor.quoted(),
+                        role.quoted(),
+                        member.quoted()
+                    );
+                    (object(), msg)
+                });
             }
         }
         Some((pair, changed))
     }
 
     /// Why the applier may not grant this role, if it may not.
-    fn may_grant(&self, role: &RoleName) -> Result<(), String> {
+    fn may_grant(&self, role: &RoleName) -> Result<(), &'static str> {
         let applier = &self.target.applier;
         if applier.superuser {
             return Ok(());
@@ -972,11 +1009,11 @@ impl Cleaner<'_, '_> {
             return Ok(());
         }
         if self.target.is_applier(role) && self.v16() {
-            return Err("a role holds no ADMIN OPTION on itself (PostgreSQL 16+)".to_owned());
+            return Err("a role holds no ADMIN OPTION on itself (PostgreSQL 16+)");
         }
         if let Some(existing) = self.target.existing(role) {
             if existing.superuser {
-                return Err("it is a superuser role; only superusers may grant it".to_owned());
+                return Err("it is a superuser role; only superusers may grant it");
             }
             if existing.admin
                 || self.target.manages_all_roles
@@ -984,32 +1021,39 @@ impl Cleaner<'_, '_> {
             {
                 return Ok(());
             }
-            return Err("it holds no ADMIN OPTION on it".to_owned());
+            return Err("it holds no ADMIN OPTION on it");
         }
         if self.target.manages_all_roles || (!self.v16() && applier.createrole) {
             return Ok(());
         }
         if self.live {
-            return Err(
-                "the role does not exist there and this script does not create it".to_owned(),
-            );
+            return Err("the role does not exist there and this script does not create it");
         }
-        Err("on PostgreSQL 16+ granting needs ADMIN OPTION on the role, which the profile does not assume".to_owned())
+        Err("on PostgreSQL 16+ granting needs ADMIN OPTION on the role, which the profile does not assume")
     }
 
     /// Why a `GRANTED BY` clause cannot stay, if it cannot.
-    fn grantor_refused(&self, grantor: &RoleName) -> Option<String> {
+    fn grantor_refused(&self, grantor: &RoleName) -> Option<GrantorRefusal> {
         if self.policy.provider_rule(grantor).is_some() {
-            return Some("it is a provider role".to_owned());
+            return Some(GrantorRefusal::ProviderRole);
         }
         if self.target.applier.superuser || self.target.is_applier(grantor) {
             return None;
         }
         if self.v16() {
             let privileged = self.target.existing(grantor).is_some_and(|e| e.privileges);
-            return (!privileged).then(|| format!("{} lacks the privileges of {} (PostgreSQL 16+); the applying role becomes the grantor", self.applier_label(), grantor.quoted()));
+            return (!privileged).then_some(GrantorRefusal::LacksPrivileges);
         }
-        Some(format!("only superusers may name another grantor on PostgreSQL {}; the applying role becomes the grantor", self.major()))
+        Some(GrantorRefusal::OnlySuperusers)
+    }
+
+    /// The reason for a refused `GRANTED BY`, for a message.
+    fn explain_grantor(&self, refusal: GrantorRefusal, grantor: &RoleName) -> String {
+        match refusal {
+            GrantorRefusal::ProviderRole => "it is a provider role".to_owned(),
+            GrantorRefusal::LacksPrivileges => format!("{} lacks the privileges of {} (PostgreSQL 16+); the applying role becomes the grantor", self.applier_label(), grantor.quoted()),
+            GrantorRefusal::OnlySuperusers => format!("only superusers may name another grantor on PostgreSQL {}; the applying role becomes the grantor", self.major()),
+        }
     }
 
     fn parameter_grant(
@@ -1018,7 +1062,6 @@ impl Cleaner<'_, '_> {
         parameters: &[String],
         grantees: &[RoleName],
     ) -> Action {
-        let object = ObjectRef::new("parameter-privilege", parameters.join(", "));
         let why = if self.major() < 15 {
             Some(format!(
                 "PostgreSQL {} has no privileges on parameters",
@@ -1031,13 +1074,15 @@ impl Cleaner<'_, '_> {
         };
         match why {
             Some(why) => {
-                let names: Vec<String> = grantees.iter().map(RoleName::quoted).collect();
-                let msg = format!(
-                    "privilege on {} for {} dropped: {why}",
-                    parameters.join(", "),
-                    names.join(", ")
-                );
-                self.report_kind("parameter-privilege", object, msg, stmt);
+                self.report_kind("parameter-privilege", stmt, |_| {
+                    let names: Vec<String> = grantees.iter().map(RoleName::quoted).collect();
+                    let parameters = parameters.join(", ");
+                    let msg = format!(
+                        "privilege on {parameters} for {} dropped: {why}",
+                        names.join(", ")
+                    );
+                    (ObjectRef::new("parameter-privilege", parameters), msg)
+                });
                 Action::Drop
             }
             None => Action::Keep,
