@@ -11,8 +11,8 @@
 //! it creates).
 
 use crate::catalog::{
-    quote_literal, Catalog, FactsOrigin, Membership, PasswordKind, Role, RoleAttribute, RoleName,
-    RoleSetting, TargetFacts,
+    quote_literal, Catalog, ExistingRole, FactsOrigin, Membership, PasswordKind, Role,
+    RoleAttribute, RoleName, RoleSetting, TargetFacts,
 };
 use crate::dump::lexer::{Item, LexError, Lexer, Statement};
 use crate::dump::redact::redact_passwords;
@@ -87,7 +87,8 @@ pub struct CleanOutcome {
 
 enum Action {
     Keep,
-    Replace(String),
+    /// Replaced by the SQL in [`Cleaner::sql`].
+    Rewrite,
     Drop,
 }
 
@@ -126,8 +127,12 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
         sink: findings,
         pending: None,
         stats: CleanStats::default(),
+        sql: String::new(),
+        kept_grants: Vec::new(),
     };
     let w = |e| CleanError::Write(e);
+    // Statements are written in pieces; one large buffer makes each piece a copy.
+    let mut out = std::io::BufWriter::with_capacity(1 << 18, out);
     writeln!(
         out,
         "-- Cleaned by pgparity roles clean, profile {}.",
@@ -160,7 +165,7 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
                     Parsed::Other(Item::Meta { line, text }) => {
                         last_line = line;
                         if cleaner.meta(line, &text) {
-                            writeln!(out, "{text}").map_err(w)?;
+                            write_line(&mut out, &text).map_err(w)?;
                         }
                     }
                     Parsed::Other(Item::CopyData { line, .. }) => {
@@ -176,11 +181,11 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
                         match cleaner.statement(&stmt, recognized) {
                             Action::Keep => {
                                 cleaner.stats.kept += 1;
-                                writeln!(out, "{}", stmt.text).map_err(w)?;
+                                write_line(&mut out, &stmt.text).map_err(w)?;
                             }
-                            Action::Replace(sql) => {
+                            Action::Rewrite => {
                                 cleaner.stats.rewritten += 1;
-                                writeln!(out, "{sql}").map_err(w)?;
+                                write_line(&mut out, &cleaner.sql).map_err(w)?;
                             }
                             Action::Drop => cleaner.stats.dropped += 1,
                         }
@@ -203,12 +208,19 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
     source.roles = cleaner
         .roles
         .into_iter()
+        .filter(|state| state.defined)
         .map(|state| (state.role.name.clone(), state.role))
         .collect();
     Ok(CleanOutcome {
         source,
         stats: cleaner.stats,
     })
+}
+
+/// Writes `text` and a newline.
+fn write_line(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\n")
 }
 
 /// An item of the input, with its statement recognized.
@@ -255,7 +267,7 @@ struct Cleaner<'a, 's> {
     /// The facts come from a live server, so its role list is complete.
     live: bool,
     /// Every role the script names, with what the cleanup decided about it.
-    roles: Vec<RoleState>,
+    roles: Vec<RoleState<'a>>,
     /// Where each role is in `roles`.
     index: HashMap<RoleName, usize>,
     /// The redacted text of the statement being cleaned, shared by its findings.
@@ -271,6 +283,11 @@ struct Cleaner<'a, 's> {
     /// The latest finding, which its maker may still be completing (fix, values).
     pending: Option<Finding>,
     stats: CleanStats,
+    /// The SQL that replaces the statement being cleaned ([`Action::Rewrite`]); one buffer for
+    /// all statements.
+    sql: String,
+    /// The role grants kept from the statement being cleaned; one buffer for all statements.
+    kept_grants: Vec<KeptGrant>,
 }
 
 /// Why a grant's `GRANTED BY` cannot stay.
@@ -284,13 +301,35 @@ enum GrantorRefusal {
     OnlySuperusers,
 }
 
-/// A role of the input: its source definition and what happens to it.
-struct RoleState {
+/// A role the input names: what depends on its name alone (looked up once, not per
+/// statement), its source definition, and what happens to it.
+struct RoleState<'a> {
     role: Role,
+    /// A statement about the role itself (CREATE, ALTER ... WITH, COMMENT) names it, so the
+    /// source catalog lists it; grants and settings only refer to it.
+    defined: bool,
     /// The script creates it.
     created: bool,
     /// Its creation was dropped (a reserved name): statements about it would fail.
     unavailable: bool,
+    /// The provider rule its name falls under.
+    provider: Option<&'a Rule>,
+    /// It is the applying role.
+    applier: bool,
+    /// The target's role of that name.
+    existing: Option<&'a ExistingRole>,
+    /// Its name, quoted for SQL.
+    quoted: String,
+}
+
+/// One `GRANT role TO member` as it stays: roles by their place in [`Cleaner::roles`].
+#[derive(Clone, Copy)]
+struct KeptGrant {
+    role: usize,
+    member: usize,
+    inherit: Option<bool>,
+    set: Option<bool>,
+    grantor: Option<usize>,
 }
 
 impl<'a> Cleaner<'a, '_> {
@@ -301,33 +340,37 @@ impl<'a> Cleaner<'a, '_> {
         }
     }
 
-    /// The state of a role, created as `CREATE ROLE` would make it when first named.
-    fn state(&mut self, name: &RoleName) -> &mut RoleState {
-        let i = match self.index.get(name) {
-            Some(&i) => i,
-            None => {
-                self.index.insert(name.clone(), self.roles.len());
-                self.roles.push(RoleState {
-                    role: Role::new(name.clone()),
-                    created: false,
-                    unavailable: false,
-                });
-                self.roles.len() - 1
-            }
-        };
-        &mut self.roles[i]
+    /// Where a role is in `roles`; a role first named here is added as `CREATE ROLE` would
+    /// make it.
+    fn id(&mut self, name: &RoleName) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.roles.len();
+        self.roles.push(RoleState {
+            role: Role::new(name.clone()),
+            defined: false,
+            created: false,
+            unavailable: false,
+            provider: self.policy.provider_rule(name),
+            applier: self.target.is_applier(name),
+            existing: self.target.existing(name),
+            quoted: name.quoted(),
+        });
+        self.index.insert(name.clone(), i);
+        i
     }
 
-    fn known(&self, name: &RoleName) -> Option<&RoleState> {
-        self.index.get(name).map(|&i| &self.roles[i])
+    /// The role a statement about the role itself names, listed in the source catalog.
+    fn define(&mut self, i: usize) -> &mut RoleState<'a> {
+        let state = &mut self.roles[i];
+        state.defined = true;
+        state
     }
 
-    fn created(&self, name: &RoleName) -> bool {
-        self.known(name).is_some_and(|s| s.created)
-    }
-
-    fn unavailable(&self, name: &RoleName) -> bool {
-        self.known(name).is_some_and(|s| s.unavailable)
+    /// The role's name, quoted for SQL.
+    fn quoted(&self, i: usize) -> &str {
+        &self.roles[i].quoted
     }
 
     fn major(&self) -> u32 {
@@ -431,8 +474,11 @@ impl<'a> Cleaner<'a, '_> {
 
     fn statement(&mut self, stmt: &Statement, recognized: RoleStatement) -> Action {
         match recognized {
-            RoleStatement::Create { name, options } => self.create(stmt, name, options),
-            RoleStatement::Alter { name, options } => self.alter(stmt, &name, options, true),
+            RoleStatement::Create { name, options } => self.create(stmt, &name, options),
+            RoleStatement::Alter { name, options } => {
+                let i = self.id(&name);
+                self.alter(stmt, i, options, true)
+            }
             RoleStatement::Setting {
                 name,
                 database,
@@ -444,7 +490,7 @@ impl<'a> Cleaner<'a, '_> {
                 parameters,
                 grantees,
             } => self.parameter_grant(stmt, &parameters, &grantees),
-            RoleStatement::Comment { name, text } => self.comment(stmt, name, text),
+            RoleStatement::Comment { name, text } => self.comment(stmt, &name, text),
             RoleStatement::Session => Action::Keep,
             RoleStatement::Unrecognized => {
                 self.report_kind("unrecognized", stmt, |_| {
@@ -457,25 +503,35 @@ impl<'a> Cleaner<'a, '_> {
         }
     }
 
+    /// The role's name.
+    fn name(&self, i: usize) -> &RoleName {
+        &self.roles[i].role.name
+    }
+
+    /// A finding's object for the role.
+    fn role_ref(&self, i: usize) -> ObjectRef {
+        ObjectRef::new("role", self.name(i).as_str())
+    }
+
     /// Drops a statement about a role that no script may touch here; `None` when the role is
     /// ordinary. `what` says what the statement does, for the message.
-    fn untouchable(&mut self, stmt: &Statement, name: &RoleName, what: &str) -> Option<Action> {
-        let role = || ObjectRef::new("role", name.as_str());
-        if let Some(rule) = self.policy.provider_rule(name) {
-            self.report(rule, stmt, |_| {
-                let msg = format!("{what} of provider role {} dropped", name.quoted());
-                (role(), msg)
+    fn untouchable(&mut self, stmt: &Statement, i: usize, what: &str) -> Option<Action> {
+        let role = &self.roles[i];
+        if let Some(rule) = role.provider {
+            self.report(rule, stmt, |c| {
+                let msg = format!("{what} of provider role {} dropped", c.quoted(i));
+                (c.role_ref(i), msg)
             });
-        } else if self.target.is_applier(name) {
-            self.report_kind("applier-self", stmt, |_| {
-                let msg = format!("{what} of the applying role {} dropped", name.quoted());
-                (role(), msg)
+        } else if role.applier {
+            self.report_kind("applier-self", stmt, |c| {
+                let msg = format!("{what} of the applying role {} dropped", c.quoted(i));
+                (c.role_ref(i), msg)
             });
-        } else if self.unavailable(name) {
-            self.report_kind("reserved-name", stmt, |_| {
-                let quoted = name.quoted();
+        } else if role.unavailable {
+            self.report_kind("reserved-name", stmt, |c| {
+                let quoted = c.quoted(i);
                 let msg = format!("{what} of {quoted} dropped: the role is not created");
-                (role(), msg)
+                (c.role_ref(i), msg)
             });
         } else {
             return None;
@@ -483,77 +539,93 @@ impl<'a> Cleaner<'a, '_> {
         Some(Action::Drop)
     }
 
-    fn create(&mut self, stmt: &Statement, name: RoleName, options: Vec<RoleOption>) -> Action {
-        self.state(&name);
-        if let Some(action) = self.untouchable(stmt, &name, "CREATE ROLE") {
+    fn create(&mut self, stmt: &Statement, name: &RoleName, options: Vec<RoleOption>) -> Action {
+        let i = self.id(name);
+        self.define(i);
+        if let Some(action) = self.untouchable(stmt, i, "CREATE ROLE") {
             return action;
         }
-        if let Some(rule) = self.policy.reserved_rule(&name) {
-            self.state(&name).unavailable = true;
-            self.report(rule, stmt, |_| {
+        if let Some(rule) = self.policy.reserved_rule(name) {
+            self.roles[i].unavailable = true;
+            self.report(rule, stmt, |c| {
                 let msg = format!(
                     "role {} cannot be created: its name is reserved",
-                    name.quoted()
+                    c.quoted(i)
                 );
-                (ObjectRef::new("role", name.as_str()), msg)
+                (c.role_ref(i), msg)
             });
             return Action::Drop;
         }
-        if self.target.existing(&name).is_some() {
-            self.report_kind("role-exists", stmt, |_| {
+        if self.roles[i].existing.is_some() {
+            self.report_kind("role-exists", stmt, |c| {
                 let msg = format!(
                     "role {} already exists on the target; CREATE ROLE skipped",
-                    name.quoted()
+                    c.quoted(i)
                 );
-                (ObjectRef::new("role", name.as_str()), msg)
+                (c.role_ref(i), msg)
             });
             if options.is_empty() {
                 return Action::Drop;
             }
-            return self.alter(stmt, &name, options, false);
+            return self.alter(stmt, i, options, false);
         }
-        self.state(&name).created = true;
-        let (kept, changed) = self.filter_options(stmt, &name, options);
-        self.after_options(stmt, &name, &kept);
+        self.roles[i].created = true;
+        let (kept, changed) = self.filter_options(stmt, i, options);
+        self.after_options(stmt, i, &kept);
         if !changed {
             return Action::Keep;
         }
-        Action::Replace(render_role("CREATE ROLE", &name, &kept))
+        self.rewrite_role("CREATE ROLE", i, &kept)
     }
 
     /// `ALTER ROLE ... WITH`; `check_untouchable` is false when called for a skipped CREATE.
     fn alter(
         &mut self,
         stmt: &Statement,
-        name: &RoleName,
+        i: usize,
         options: Vec<RoleOption>,
         check_untouchable: bool,
     ) -> Action {
         if check_untouchable {
-            if let Some(action) = self.untouchable(stmt, name, "ALTER ROLE") {
+            if let Some(action) = self.untouchable(stmt, i, "ALTER ROLE") {
                 return action;
             }
         }
-        if let Err(why) = self.may_alter(name) {
+        if let Err(why) = self.may_alter(i) {
             self.report_kind("not-alterable", stmt, |c| {
                 let msg = format!(
                     "{} cannot alter role {}: {why}; it keeps its attributes on the target",
                     c.applier_label(),
-                    name.quoted()
+                    c.quoted(i)
                 );
-                (ObjectRef::new("role", name.as_str()), msg)
+                (c.role_ref(i), msg)
             });
             return Action::Drop;
         }
-        let (kept, changed) = self.filter_options(stmt, name, options);
-        self.after_options(stmt, name, &kept);
+        let (kept, changed) = self.filter_options(stmt, i, options);
+        self.after_options(stmt, i, &kept);
         if kept.is_empty() {
             return Action::Drop;
         }
         if !changed && check_untouchable {
             return Action::Keep;
         }
-        Action::Replace(render_role("ALTER ROLE", name, &kept))
+        self.rewrite_role("ALTER ROLE", i, &kept)
+    }
+
+    /// Writes `verb name [WITH options];` to [`Cleaner::sql`].
+    fn rewrite_role(&mut self, verb: &str, i: usize, options: &[RoleOption]) -> Action {
+        let sql = &mut self.sql;
+        sql.clear();
+        sql.push_str(verb);
+        sql.push(' ');
+        sql.push_str(&self.roles[i].quoted);
+        for (n, option) in options.iter().enumerate() {
+            sql.push_str(if n == 0 { " WITH " } else { " " });
+            push_option(sql, option);
+        }
+        sql.push(';');
+        Action::Rewrite
     }
 
     fn applier_label(&self) -> &str {
@@ -561,12 +633,13 @@ impl<'a> Cleaner<'a, '_> {
     }
 
     /// Why the applier may not alter an existing role (or settings, or comments on it).
-    fn may_alter(&self, name: &RoleName) -> Result<(), &'static str> {
+    fn may_alter(&self, i: usize) -> Result<(), &'static str> {
         let applier = &self.target.applier;
-        if applier.superuser || self.created(name) {
+        let role = &self.roles[i];
+        if applier.superuser || role.created {
             return Ok(());
         }
-        let Some(existing) = self.target.existing(name) else {
+        let Some(existing) = role.existing else {
             if self.live {
                 return Err("the role does not exist there and this script does not create it");
             }
@@ -605,107 +678,107 @@ impl<'a> Cleaner<'a, '_> {
     fn filter_options(
         &mut self,
         stmt: &Statement,
-        name: &RoleName,
-        options: Vec<RoleOption>,
+        i: usize,
+        mut options: Vec<RoleOption>,
     ) -> (Vec<RoleOption>, bool) {
-        let role = &mut self.state(name).role;
+        let role = &mut self.define(i).role;
         for option in &options {
             record_option(role, option);
         }
-        let mut kept = Vec::with_capacity(options.len());
         let mut stripped = Vec::new();
         let mut lost = Vec::new();
-        for option in options {
-            if let RoleOption::Attribute(attribute, value) = option {
-                if !self.attribute_settable(attribute) {
-                    stripped.push(attribute.keyword_for(value));
-                    let powerful = !matches!(
-                        attribute,
-                        RoleAttribute::Inherit | RoleAttribute::Login | RoleAttribute::Createrole
-                    );
-                    if value && powerful {
-                        lost.push(attribute.keyword());
-                    }
-                    continue;
-                }
+        options.retain(|option| {
+            let RoleOption::Attribute(attribute, value) = *option else {
+                return true;
+            };
+            if self.attribute_settable(attribute) {
+                return true;
             }
-            kept.push(option);
-        }
-        let role = || ObjectRef::new("role", name.as_str());
+            stripped.push(attribute.keyword_for(value));
+            let powerful = !matches!(
+                attribute,
+                RoleAttribute::Inherit | RoleAttribute::Login | RoleAttribute::Createrole
+            );
+            if value && powerful {
+                lost.push(attribute.keyword());
+            }
+            false
+        });
         if !stripped.is_empty() {
             self.report_kind("attribute-not-settable", stmt, |c| {
                 let msg = format!(
                     "removed {} from role {}: {} may not write {}",
                     stripped.join(" "),
-                    name.quoted(),
+                    c.quoted(i),
                     c.applier_label(),
                     if stripped.len() == 1 { "it" } else { "them" }
                 );
-                (role(), msg)
+                (c.role_ref(i), msg)
             });
         }
         for attribute in lost {
-            let finding = self.report_kind("attribute-lost", stmt, |_| {
+            let finding = self.report_kind("attribute-lost", stmt, |c| {
                 let msg = format!(
                     "role {} has {attribute} on the source and will not have it on the target",
-                    name.quoted()
+                    c.quoted(i)
                 );
-                (role(), msg)
+                (c.role_ref(i), msg)
             });
             if let Some(finding) = finding {
                 finding.source = Some(attribute.to_owned());
             }
         }
         let changed = !stripped.is_empty();
-        (kept, changed)
+        (options, changed)
     }
 
     /// Findings about a role's state once its options are known: passwords.
-    fn after_options(&mut self, stmt: &Statement, name: &RoleName, kept: &[RoleOption]) {
-        let Some(RoleState {
+    fn after_options(&mut self, stmt: &Statement, i: usize, kept: &[RoleOption]) {
+        let RoleState {
             role,
             created: true,
             ..
-        }) = self.known(name)
+        } = &self.roles[i]
         else {
             return;
         };
         let (login, password) = (role.login, role.password);
-        let object = || ObjectRef::new("role", name.as_str());
+        let fix = |c: &Self| format!("ALTER ROLE {} PASSWORD 'new password';", c.quoted(i));
         if login
             && password == PasswordKind::None
             && kept
                 .iter()
                 .any(|o| matches!(o, RoleOption::Attribute(RoleAttribute::Login, true)))
         {
-            let finding = self.report_kind("login-without-password", stmt, |_| {
+            let finding = self.report_kind("login-without-password", stmt, |c| {
                 let msg = format!(
                     "LOGIN role {} has no password in the dump; set one on the target",
-                    name.quoted()
+                    c.quoted(i)
                 );
-                (object(), msg)
+                (c.role_ref(i), msg)
             });
-            if let Some(finding) = finding {
-                finding.fix = Some(format!(
-                    "ALTER ROLE {} PASSWORD 'new password';",
-                    name.quoted()
-                ));
+            if finding.is_some() {
+                self.set_fix(fix(self));
             }
         }
         let scram_target = self.target.password_encryption.starts_with("scram");
         if password == PasswordKind::Md5 && scram_target {
-            let finding = self.report_kind("md5-password", stmt, |_| {
-                let msg = format!("role {} has an MD5 password; the target stores scram-sha-256, so reset it after the restore", name.quoted());
-                (object(), msg)
+            let finding = self.report_kind("md5-password", stmt, |c| {
+                let msg = format!("role {} has an MD5 password; the target stores scram-sha-256, so reset it after the restore", c.quoted(i));
+                (c.role_ref(i), msg)
             });
             if let Some(finding) = finding {
                 finding.source = Some("md5".to_owned());
                 finding.target = Some("scram-sha-256".to_owned());
-                finding.fix = Some(format!(
-                    "ALTER ROLE {} PASSWORD 'new password';",
-                    name.quoted()
-                ));
+                self.set_fix(fix(self));
             }
+        }
+    }
+
+    /// Sets the fix of the finding just reported.
+    fn set_fix(&mut self, fix: String) {
+        if let Some(finding) = &mut self.pending {
+            finding.fix = Some(fix);
         }
     }
 
@@ -716,19 +789,20 @@ impl<'a> Cleaner<'a, '_> {
         database: Option<String>,
         change: SettingChange,
     ) -> Action {
-        if let Some(action) = self.untouchable(stmt, &name, "ALTER ROLE ... SET") {
+        let i = self.id(&name);
+        if let Some(action) = self.untouchable(stmt, i, "ALTER ROLE ... SET") {
             return action;
         }
         let SettingChange::Set { name: param, value } = change else {
-            return self.alterable_or_drop(stmt, &name, "ALTER ROLE ... RESET");
+            return self.alterable_or_drop(stmt, i, "ALTER ROLE ... RESET");
         };
         let object = || ObjectRef::new("role-setting", format!("{}: {param}", name.as_str()));
-        if let Err(why) = self.may_alter(&name) {
+        if let Err(why) = self.may_alter(i) {
             self.report_kind("not-alterable", stmt, |c| {
                 let msg = format!(
                     "{} cannot change settings of role {}: {why}",
                     c.applier_label(),
-                    name.quoted()
+                    c.quoted(i)
                 );
                 (object(), msg)
             });
@@ -741,17 +815,17 @@ impl<'a> Cleaner<'a, '_> {
             value: value.clone(),
         });
         if let Some(why) = self.parameter_unknown(&param) {
-            self.report_kind("setting-unknown-parameter", stmt, |_| {
-                let msg = format!("setting {param} of role {} dropped: {why}", name.quoted());
+            self.report_kind("setting-unknown-parameter", stmt, |c| {
+                let msg = format!("setting {param} of role {} dropped: {why}", c.quoted(i));
                 (object(), msg)
             });
             return Action::Drop;
         }
         if !self.parameter_settable(&param) {
-            let finding = self.report_kind("setting-not-settable", stmt, |_| {
+            let finding = self.report_kind("setting-not-settable", stmt, |c| {
                 let msg = format!(
                     "setting {param} = {value} of role {} dropped: only a superuser may set {param}",
-                    name.quoted()
+                    c.quoted(i)
                 );
                 (object(), msg)
             });
@@ -763,24 +837,23 @@ impl<'a> Cleaner<'a, '_> {
         Action::Keep
     }
 
-    fn alterable_or_drop(&mut self, stmt: &Statement, name: &RoleName, what: &str) -> Action {
-        match self.may_alter(name) {
+    fn alterable_or_drop(&mut self, stmt: &Statement, i: usize, what: &str) -> Action {
+        match self.may_alter(i) {
             Ok(()) => Action::Keep,
             Err(why) => {
                 self.report_kind("not-alterable", stmt, |c| {
                     let msg = format!(
                         "{what} of role {} dropped: {} cannot alter it: {why}",
-                        name.quoted(),
+                        c.quoted(i),
                         c.applier_label()
                     );
-                    (ObjectRef::new("role", name.as_str()), msg)
+                    (c.role_ref(i), msg)
                 });
                 Action::Drop
             }
         }
     }
 
-    /// Why the target does not know this parameter, if it does not.
     fn parameter_unknown(&self, param: &str) -> Option<String> {
         if param.contains('.') {
             return None; // an extension's parameter: a placeholder is accepted
@@ -816,15 +889,16 @@ impl<'a> Cleaner<'a, '_> {
     fn drop_roles(&mut self, stmt: &Statement, names: Vec<RoleName>, if_exists: bool) -> Action {
         let total = names.len();
         let mut kept = Vec::new();
-        for name in names {
-            if self.untouchable(stmt, &name, "DROP ROLE").is_some() {
+        for name in &names {
+            let i = self.id(name);
+            if self.untouchable(stmt, i, "DROP ROLE").is_some() {
                 continue;
             }
-            self.report_kind("drop-role", stmt, |_| {
-                let msg = format!("the script drops role {} on the target", name.quoted());
-                (ObjectRef::new("role", name.as_str()), msg)
+            self.report_kind("drop-role", stmt, |c| {
+                let msg = format!("the script drops role {} on the target", c.quoted(i));
+                (c.role_ref(i), msg)
             });
-            kept.push(name);
+            kept.push(i);
         }
         if kept.is_empty() {
             return Action::Drop;
@@ -832,38 +906,71 @@ impl<'a> Cleaner<'a, '_> {
         if kept.len() == total {
             return Action::Keep;
         }
-        let list: Vec<String> = kept.iter().map(RoleName::quoted).collect();
+        let list: Vec<&str> = kept.iter().map(|&i| self.quoted(i)).collect();
         let exists = if if_exists { "IF EXISTS " } else { "" };
-        Action::Replace(format!("DROP ROLE {exists}{};", list.join(", ")))
+        self.sql = format!("DROP ROLE {exists}{};", list.join(", "));
+        Action::Rewrite
     }
 
     fn grant(&mut self, stmt: &Statement, grant: RoleGrant) -> Action {
         let single = grant.roles.len() == 1 && grant.members.len() == 1;
-        let mut kept = Vec::new();
+        let mut kept = std::mem::take(&mut self.kept_grants);
+        kept.clear();
         let mut changed = !single;
         for role in &grant.roles {
             for member in &grant.members {
                 match self.grant_pair(stmt, &grant, role, member) {
                     Some((pair, pair_changed)) => {
                         changed |= pair_changed;
-                        kept.push((role, member, pair));
+                        kept.push(pair);
                     }
                     None => changed = true,
                 }
             }
         }
-        if kept.is_empty() {
-            return Action::Drop;
+        let action = if kept.is_empty() {
+            Action::Drop
+        } else if !changed {
+            Action::Keep
+        } else {
+            self.sql.clear();
+            for (n, pair) in kept.iter().enumerate() {
+                if n > 0 {
+                    self.sql.push('\n');
+                }
+                self.push_grant(pair, grant.admin);
+            }
+            Action::Rewrite
+        };
+        self.kept_grants = kept;
+        action
+    }
+
+    /// Appends `GRANT role TO member [WITH options] [GRANTED BY grantor];` to [`Cleaner::sql`].
+    fn push_grant(&mut self, pair: &KeptGrant, admin: Option<bool>) {
+        let admin = match admin {
+            Some(true) => Some("ADMIN OPTION"),
+            Some(false) if self.v16() => Some("ADMIN FALSE"),
+            _ => None,
+        };
+        let inherit = pair
+            .inherit
+            .map(|on| if on { "INHERIT TRUE" } else { "INHERIT FALSE" });
+        let set = pair.set.map(|on| if on { "SET TRUE" } else { "SET FALSE" });
+        let sql = &mut self.sql;
+        sql.push_str("GRANT ");
+        sql.push_str(&self.roles[pair.role].quoted);
+        sql.push_str(" TO ");
+        sql.push_str(&self.roles[pair.member].quoted);
+        for (n, option) in [admin, inherit, set].into_iter().flatten().enumerate() {
+            sql.push_str(if n == 0 { " WITH " } else { ", " });
+            sql.push_str(option);
         }
-        if !changed {
-            return Action::Keep;
+        if let Some(grantor) = pair.grantor {
+            sql.push_str(" GRANTED BY ");
+            sql.push_str(&self.roles[grantor].quoted);
         }
-        let v16 = self.v16();
-        let sql: Vec<String> = kept
-            .iter()
-            .map(|(role, member, pair)| render_grant(role, member, pair, v16))
-            .collect();
-        Action::Replace(sql.join("\n"))
+        sql.push(';');
     }
 
     /// One `GRANT role TO member`: the grant as it stays and whether it differs from the
@@ -874,7 +981,7 @@ impl<'a> Cleaner<'a, '_> {
         grant: &RoleGrant,
         role: &RoleName,
         member: &RoleName,
-    ) -> Option<(RoleGrant, bool)> {
+    ) -> Option<(KeptGrant, bool)> {
         let object = || {
             ObjectRef::new(
                 "membership",
@@ -889,63 +996,70 @@ impl<'a> Cleaner<'a, '_> {
             set_option: grant.set,
             grantor: grant.grantor.clone(),
         });
-        let member_provider = self.policy.provider_rule(member);
-        let fix = || format!("GRANT {} TO {};", role.quoted(), member.quoted());
-        if let Some(rule) = self.policy.provider_rule(role) {
-            let users_role = member_provider.is_none() && !self.target.is_applier(member);
+        let (r, m) = (self.id(role), self.id(member));
+        let fix = |c: &Self| format!("GRANT {} TO {};", c.quoted(r), c.quoted(m));
+        let member_provider = self.roles[m].provider;
+        if let Some(rule) = self.roles[r].provider {
+            let users_role = member_provider.is_none() && !self.roles[m].applier;
             let membership_rule = users_role
                 .then(|| self.policy.rule("provider-membership"))
                 .flatten();
-            let finding = self.report(membership_rule.unwrap_or(rule), stmt, |_| {
+            let finding = self.report(membership_rule.unwrap_or(rule), stmt, |c| {
                 let msg = format!(
                     "membership of {} in provider role {} dropped",
-                    member.quoted(),
-                    role.quoted()
+                    c.quoted(m),
+                    c.quoted(r)
                 );
                 (object(), msg)
             });
-            if let Some(finding) = finding.filter(|_| users_role) {
-                finding.fix = Some(fix());
+            if finding.is_some() && users_role {
+                self.set_fix(fix(self));
             }
             return None;
         }
         if let Some(rule) = member_provider {
-            self.report(rule, stmt, |_| {
+            self.report(rule, stmt, |c| {
                 let msg = format!(
                     "grant of {} to provider role {} dropped",
-                    role.quoted(),
-                    member.quoted()
+                    c.quoted(r),
+                    c.quoted(m)
                 );
                 (object(), msg)
             });
             return None;
         }
-        for name in [role, member] {
-            if self.unavailable(name) {
-                self.report_kind("reserved-name", stmt, |_| {
-                    let msg = format!("GRANT dropped: role {} is not created", name.quoted());
+        for i in [r, m] {
+            if self.roles[i].unavailable {
+                self.report_kind("reserved-name", stmt, |c| {
+                    let msg = format!("GRANT dropped: role {} is not created", c.quoted(i));
                     (object(), msg)
                 });
                 return None;
             }
         }
-        if let Err(why) = self.may_grant(role) {
+        if let Err(why) = self.may_grant(r) {
             let finding = self.report_kind("membership-not-grantable", stmt, |c| {
                 let msg = format!(
                     "{} cannot grant {} to {}: {why}",
                     c.applier_label(),
-                    role.quoted(),
-                    member.quoted()
+                    c.quoted(r),
+                    c.quoted(m)
                 );
                 (object(), msg)
             });
-            if let Some(finding) = finding {
-                finding.fix = Some(fix());
+            if finding.is_some() {
+                self.set_fix(fix(self));
             }
             return None;
         }
         let mut changed = false;
-        let mut pair = grant.clone();
+        let mut pair = KeptGrant {
+            role: r,
+            member: m,
+            inherit: grant.inherit,
+            set: grant.set,
+            grantor: None,
+        };
         if !self.v16() && (grant.inherit.is_some() || grant.set.is_some()) {
             pair.inherit = None;
             pair.set = None;
@@ -964,32 +1078,34 @@ impl<'a> Cleaner<'a, '_> {
                 let msg = if lossy {
                     format!(
                         "options of {} in {} removed: PostgreSQL {} cannot express {}",
-                        member.quoted(),
-                        role.quoted(),
+                        c.quoted(m),
+                        c.quoted(r),
                         c.major(),
                         lost.join(" or ")
                     )
                 } else {
-                    format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options (nothing is lost)", member.quoted(), role.quoted(), c.major())
+                    format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options (nothing is lost)", c.quoted(m), c.quoted(r), c.major())
                 };
                 (object(), msg)
             });
         }
         if let Some(grantor) = &grant.grantor {
-            if let Some(refusal) = self.grantor_refused(grantor) {
+            let g = self.id(grantor);
+            pair.grantor = Some(g);
+            if let Some(refusal) = self.grantor_refused(g) {
                 pair.grantor = None;
                 changed = true;
-                let rule = match self.policy.provider_rule(grantor) {
+                let rule = match self.roles[g].provider {
                     Some(rule) => rule,
                     None => self.core_rule("granted-by"),
                 };
                 self.report(rule, stmt, |c| {
-                    let why = c.explain_grantor(refusal, grantor);
+                    let why = c.explain_grantor(refusal, g);
                     let msg = format!(
                         "GRANTED BY {} removed from the grant of {} to {}: {why}",
-                        grantor.quoted(),
-                        role.quoted(),
-                        member.quoted()
+                        c.quoted(g),
+                        c.quoted(r),
+                        c.quoted(m)
                     );
                     (object(), msg)
                 });
@@ -999,19 +1115,20 @@ impl<'a> Cleaner<'a, '_> {
     }
 
     /// Why the applier may not grant this role, if it may not.
-    fn may_grant(&self, role: &RoleName) -> Result<(), &'static str> {
+    fn may_grant(&self, i: usize) -> Result<(), &'static str> {
         let applier = &self.target.applier;
+        let role = &self.roles[i];
         if applier.superuser {
             return Ok(());
         }
-        if self.created(role) {
+        if role.created {
             // On 16+ the creator holds ADMIN OPTION on what it creates; before, CREATEROLE does.
             return Ok(());
         }
-        if self.target.is_applier(role) && self.v16() {
+        if role.applier && self.v16() {
             return Err("a role holds no ADMIN OPTION on itself (PostgreSQL 16+)");
         }
-        if let Some(existing) = self.target.existing(role) {
+        if let Some(existing) = role.existing {
             if existing.superuser {
                 return Err("it is a superuser role; only superusers may grant it");
             }
@@ -1033,25 +1150,26 @@ impl<'a> Cleaner<'a, '_> {
     }
 
     /// Why a `GRANTED BY` clause cannot stay, if it cannot.
-    fn grantor_refused(&self, grantor: &RoleName) -> Option<GrantorRefusal> {
-        if self.policy.provider_rule(grantor).is_some() {
+    fn grantor_refused(&self, g: usize) -> Option<GrantorRefusal> {
+        let grantor = &self.roles[g];
+        if grantor.provider.is_some() {
             return Some(GrantorRefusal::ProviderRole);
         }
-        if self.target.applier.superuser || self.target.is_applier(grantor) {
+        if self.target.applier.superuser || grantor.applier {
             return None;
         }
         if self.v16() {
-            let privileged = self.target.existing(grantor).is_some_and(|e| e.privileges);
+            let privileged = grantor.existing.is_some_and(|e| e.privileges);
             return (!privileged).then_some(GrantorRefusal::LacksPrivileges);
         }
         Some(GrantorRefusal::OnlySuperusers)
     }
 
     /// The reason for a refused `GRANTED BY`, for a message.
-    fn explain_grantor(&self, refusal: GrantorRefusal, grantor: &RoleName) -> String {
+    fn explain_grantor(&self, refusal: GrantorRefusal, g: usize) -> String {
         match refusal {
             GrantorRefusal::ProviderRole => "it is a provider role".to_owned(),
-            GrantorRefusal::LacksPrivileges => format!("{} lacks the privileges of {} (PostgreSQL 16+); the applying role becomes the grantor", self.applier_label(), grantor.quoted()),
+            GrantorRefusal::LacksPrivileges => format!("{} lacks the privileges of {} (PostgreSQL 16+); the applying role becomes the grantor", self.applier_label(), self.quoted(g)),
             GrantorRefusal::OnlySuperusers => format!("only superusers may name another grantor on PostgreSQL {}; the applying role becomes the grantor", self.major()),
         }
     }
@@ -1089,12 +1207,13 @@ impl<'a> Cleaner<'a, '_> {
         }
     }
 
-    fn comment(&mut self, stmt: &Statement, name: RoleName, text: Option<String>) -> Action {
-        if let Some(action) = self.untouchable(stmt, &name, "COMMENT ON ROLE") {
+    fn comment(&mut self, stmt: &Statement, name: &RoleName, text: Option<String>) -> Action {
+        let i = self.id(name);
+        if let Some(action) = self.untouchable(stmt, i, "COMMENT ON ROLE") {
             return action;
         }
-        self.state(&name).role.comment = text;
-        self.alterable_or_drop(stmt, &name, "COMMENT ON ROLE")
+        self.define(i).role.comment = text;
+        self.alterable_or_drop(stmt, i, "COMMENT ON ROLE")
     }
 }
 
@@ -1108,49 +1227,22 @@ fn record_option(role: &mut Role, option: &RoleOption) {
     }
 }
 
-fn render_option(option: &RoleOption) -> String {
+/// Appends an option of `CREATE ROLE` / `ALTER ROLE ... WITH` as SQL.
+fn push_option(sql: &mut String, option: &RoleOption) {
     match option {
-        RoleOption::Attribute(attribute, value) => attribute.keyword_for(*value).to_owned(),
-        RoleOption::ConnectionLimit(n) => format!("CONNECTION LIMIT {n}"),
-        RoleOption::Password(Some(p)) => format!("PASSWORD {}", quote_literal(p)),
-        RoleOption::Password(None) => "PASSWORD NULL".to_owned(),
-        RoleOption::ValidUntil(v) => format!("VALID UNTIL {}", quote_literal(v)),
+        RoleOption::Attribute(attribute, value) => sql.push_str(attribute.keyword_for(*value)),
+        RoleOption::ConnectionLimit(n) => {
+            sql.push_str("CONNECTION LIMIT ");
+            sql.push_str(&n.to_string());
+        }
+        RoleOption::Password(Some(p)) => {
+            sql.push_str("PASSWORD ");
+            sql.push_str(&quote_literal(p));
+        }
+        RoleOption::Password(None) => sql.push_str("PASSWORD NULL"),
+        RoleOption::ValidUntil(v) => {
+            sql.push_str("VALID UNTIL ");
+            sql.push_str(&quote_literal(v));
+        }
     }
-}
-
-fn render_role(verb: &str, name: &RoleName, options: &[RoleOption]) -> String {
-    if options.is_empty() {
-        return format!("{verb} {};", name.quoted());
-    }
-    let options: Vec<String> = options.iter().map(render_option).collect();
-    format!("{verb} {} WITH {};", name.quoted(), options.join(" "))
-}
-
-fn render_grant(role: &RoleName, member: &RoleName, grant: &RoleGrant, v16: bool) -> String {
-    let mut options = Vec::new();
-    match grant.admin {
-        Some(true) => options.push("ADMIN OPTION".to_owned()),
-        Some(false) if v16 => options.push("ADMIN FALSE".to_owned()),
-        _ => {}
-    }
-    if let Some(inherit) = grant.inherit {
-        options.push(format!(
-            "INHERIT {}",
-            if inherit { "TRUE" } else { "FALSE" }
-        ));
-    }
-    if let Some(set) = grant.set {
-        options.push(format!("SET {}", if set { "TRUE" } else { "FALSE" }));
-    }
-    let mut sql = format!("GRANT {} TO {}", role.quoted(), member.quoted());
-    if !options.is_empty() {
-        sql.push_str(" WITH ");
-        sql.push_str(&options.join(", "));
-    }
-    if let Some(grantor) = &grant.grantor {
-        sql.push_str(" GRANTED BY ");
-        sql.push_str(&grantor.quoted());
-    }
-    sql.push(';');
-    sql
 }
