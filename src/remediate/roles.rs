@@ -11,8 +11,7 @@
 //! it creates).
 
 use crate::catalog::{
-    quote_literal, Catalog, ExistingRole, FactsOrigin, Membership, PasswordKind, Role,
-    RoleAttribute, RoleName, RoleSetting, TargetFacts,
+    quote_literal, ExistingRole, FactsOrigin, PasswordKind, RoleAttribute, RoleName, TargetFacts,
 };
 use crate::dump::lexer::{Item, LexError, Lexer, Statement};
 use crate::dump::redact::redact_passwords;
@@ -76,11 +75,9 @@ pub struct CleanStats {
     pub meta_removed: u64,
 }
 
-/// What a cleanup produced besides the script.
+/// What a cleanup produced besides the script and the findings.
 #[derive(Clone, Debug)]
 pub struct CleanOutcome {
-    /// The roles as the input describes them.
-    pub source: Catalog,
     /// Counts.
     pub stats: CleanStats,
 }
@@ -123,7 +120,6 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
             Some(name) => format!("the applying role {}", name.quoted()),
             None => "the applying role".to_owned(),
         },
-        catalog: Catalog::default(),
         sink: findings,
         pending: None,
         stats: CleanStats::default(),
@@ -203,16 +199,7 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
     }
     out.flush().map_err(w)?;
     cleaner.flush();
-    let mut source = cleaner.catalog;
-    // pg_dumpall writes roles sorted by name, so in first-seen order this is nearly linear.
-    source.roles = cleaner
-        .roles
-        .into_iter()
-        .filter(|state| state.defined)
-        .map(|state| (state.role.name.clone(), state.role))
-        .collect();
     Ok(CleanOutcome {
-        source,
         stats: cleaner.stats,
     })
 }
@@ -276,8 +263,6 @@ struct Cleaner<'a, 's> {
     file_shared: Arc<str>,
     /// How messages name the applying role.
     applier_label: String,
-    /// Memberships and settings as the input has them (roles are in `roles`).
-    catalog: Catalog,
     /// Where findings go once complete.
     sink: &'s mut dyn FindingSink,
     /// The latest finding, which its maker may still be completing (fix, values).
@@ -302,12 +287,15 @@ enum GrantorRefusal {
 }
 
 /// A role the input names: what depends on its name alone (looked up once, not per
-/// statement), its source definition, and what happens to it.
+/// statement), and what the script and the cleanup do to it.
 struct RoleState<'a> {
-    role: Role,
-    /// A statement about the role itself (CREATE, ALTER ... WITH, COMMENT) names it, so the
-    /// source catalog lists it; grants and settings only refer to it.
-    defined: bool,
+    name: RoleName,
+    /// Its name quoted for SQL, where that differs from the name.
+    quoted: Option<Box<str>>,
+    /// `LOGIN`, as the script's statements so far leave it.
+    login: bool,
+    /// The kind of password the script's statements so far give it.
+    password: PasswordKind,
     /// The script creates it.
     created: bool,
     /// Its creation was dropped (a reserved name): statements about it would fail.
@@ -318,8 +306,6 @@ struct RoleState<'a> {
     applier: bool,
     /// The target's role of that name.
     existing: Option<&'a ExistingRole>,
-    /// Its name, quoted for SQL.
-    quoted: String,
 }
 
 /// One `GRANT role TO member` as it stays: roles by their place in [`Cleaner::roles`].
@@ -347,30 +333,25 @@ impl<'a> Cleaner<'a, '_> {
             return i;
         }
         let i = self.roles.len();
+        let quoted = name.quoted();
         self.roles.push(RoleState {
-            role: Role::new(name.clone()),
-            defined: false,
+            name: name.clone(),
+            quoted: (quoted != name.as_str()).then(|| quoted.into_boxed_str()),
+            login: false,
+            password: PasswordKind::None,
             created: false,
             unavailable: false,
             provider: self.policy.provider_rule(name),
             applier: self.target.is_applier(name),
             existing: self.target.existing(name),
-            quoted: name.quoted(),
         });
         self.index.insert(name.clone(), i);
         i
     }
 
-    /// The role a statement about the role itself names, listed in the source catalog.
-    fn define(&mut self, i: usize) -> &mut RoleState<'a> {
-        let state = &mut self.roles[i];
-        state.defined = true;
-        state
-    }
-
     /// The role's name, quoted for SQL.
     fn quoted(&self, i: usize) -> &str {
-        &self.roles[i].quoted
+        quoted(&self.roles[i])
     }
 
     fn major(&self) -> u32 {
@@ -479,18 +460,14 @@ impl<'a> Cleaner<'a, '_> {
                 let i = self.id(&name);
                 self.alter(stmt, i, options, true)
             }
-            RoleStatement::Setting {
-                name,
-                database,
-                change,
-            } => self.setting(stmt, name, database, change),
+            RoleStatement::Setting { name, change, .. } => self.setting(stmt, &name, change),
             RoleStatement::Drop { names, if_exists } => self.drop_roles(stmt, names, if_exists),
             RoleStatement::Grant(grant) => self.grant(stmt, grant),
             RoleStatement::ParameterGrant {
                 parameters,
                 grantees,
             } => self.parameter_grant(stmt, &parameters, &grantees),
-            RoleStatement::Comment { name, text } => self.comment(stmt, &name, text),
+            RoleStatement::Comment { name, .. } => self.comment(stmt, &name),
             RoleStatement::Session => Action::Keep,
             RoleStatement::Unrecognized => {
                 self.report_kind("unrecognized", stmt, |_| {
@@ -505,7 +482,7 @@ impl<'a> Cleaner<'a, '_> {
 
     /// The role's name.
     fn name(&self, i: usize) -> &RoleName {
-        &self.roles[i].role.name
+        &self.roles[i].name
     }
 
     /// A finding's object for the role.
@@ -541,7 +518,6 @@ impl<'a> Cleaner<'a, '_> {
 
     fn create(&mut self, stmt: &Statement, name: &RoleName, options: Vec<RoleOption>) -> Action {
         let i = self.id(name);
-        self.define(i);
         if let Some(action) = self.untouchable(stmt, i, "CREATE ROLE") {
             return action;
         }
@@ -619,7 +595,7 @@ impl<'a> Cleaner<'a, '_> {
         sql.clear();
         sql.push_str(verb);
         sql.push(' ');
-        sql.push_str(&self.roles[i].quoted);
+        sql.push_str(quoted(&self.roles[i]));
         for (n, option) in options.iter().enumerate() {
             sql.push_str(if n == 0 { " WITH " } else { " " });
             push_option(sql, option);
@@ -674,16 +650,21 @@ impl<'a> Cleaner<'a, '_> {
     }
 
     /// Removes the options the applier may not write; reports each removal. Returns the kept
-    /// options and whether anything was removed. Records the source's values in the catalog.
+    /// options and whether anything was removed. Records the source's LOGIN and password.
     fn filter_options(
         &mut self,
         stmt: &Statement,
         i: usize,
         mut options: Vec<RoleOption>,
     ) -> (Vec<RoleOption>, bool) {
-        let role = &mut self.define(i).role;
+        let role = &mut self.roles[i];
         for option in &options {
-            record_option(role, option);
+            match option {
+                RoleOption::Attribute(RoleAttribute::Login, login) => role.login = *login,
+                RoleOption::Password(Some(p)) => role.password = PasswordKind::classify(p),
+                RoleOption::Password(None) => role.password = PasswordKind::None,
+                _ => {}
+            }
         }
         let mut stripped = Vec::new();
         let mut lost = Vec::new();
@@ -734,14 +715,10 @@ impl<'a> Cleaner<'a, '_> {
 
     /// Findings about a role's state once its options are known: passwords.
     fn after_options(&mut self, stmt: &Statement, i: usize, kept: &[RoleOption]) {
-        let RoleState {
-            role,
-            created: true,
-            ..
-        } = &self.roles[i]
-        else {
+        let role = &self.roles[i];
+        if !role.created {
             return;
-        };
+        }
         let (login, password) = (role.login, role.password);
         let fix = |c: &Self| format!("ALTER ROLE {} PASSWORD 'new password';", c.quoted(i));
         if login
@@ -782,14 +759,8 @@ impl<'a> Cleaner<'a, '_> {
         }
     }
 
-    fn setting(
-        &mut self,
-        stmt: &Statement,
-        name: RoleName,
-        database: Option<String>,
-        change: SettingChange,
-    ) -> Action {
-        let i = self.id(&name);
+    fn setting(&mut self, stmt: &Statement, name: &RoleName, change: SettingChange) -> Action {
+        let i = self.id(name);
         if let Some(action) = self.untouchable(stmt, i, "ALTER ROLE ... SET") {
             return action;
         }
@@ -808,12 +779,6 @@ impl<'a> Cleaner<'a, '_> {
             });
             return Action::Drop;
         }
-        self.catalog.role_settings.push(RoleSetting {
-            role: name.clone(),
-            database: database.clone(),
-            name: param.clone(),
-            value: value.clone(),
-        });
         if let Some(why) = self.parameter_unknown(&param) {
             self.report_kind("setting-unknown-parameter", stmt, |c| {
                 let msg = format!("setting {param} of role {} dropped: {why}", c.quoted(i));
@@ -959,16 +924,16 @@ impl<'a> Cleaner<'a, '_> {
         let set = pair.set.map(|on| if on { "SET TRUE" } else { "SET FALSE" });
         let sql = &mut self.sql;
         sql.push_str("GRANT ");
-        sql.push_str(&self.roles[pair.role].quoted);
+        sql.push_str(quoted(&self.roles[pair.role]));
         sql.push_str(" TO ");
-        sql.push_str(&self.roles[pair.member].quoted);
+        sql.push_str(quoted(&self.roles[pair.member]));
         for (n, option) in [admin, inherit, set].into_iter().flatten().enumerate() {
             sql.push_str(if n == 0 { " WITH " } else { ", " });
             sql.push_str(option);
         }
         if let Some(grantor) = pair.grantor {
             sql.push_str(" GRANTED BY ");
-            sql.push_str(&self.roles[grantor].quoted);
+            sql.push_str(quoted(&self.roles[grantor]));
         }
         sql.push(';');
     }
@@ -988,14 +953,6 @@ impl<'a> Cleaner<'a, '_> {
                 format!("{} -> {}", role.as_str(), member.as_str()),
             )
         };
-        self.catalog.memberships.push(Membership {
-            role: role.clone(),
-            member: member.clone(),
-            admin_option: grant.admin == Some(true),
-            inherit_option: grant.inherit,
-            set_option: grant.set,
-            grantor: grant.grantor.clone(),
-        });
         let (r, m) = (self.id(role), self.id(member));
         let fix = |c: &Self| format!("GRANT {} TO {};", c.quoted(r), c.quoted(m));
         let member_provider = self.roles[m].provider;
@@ -1207,24 +1164,18 @@ impl<'a> Cleaner<'a, '_> {
         }
     }
 
-    fn comment(&mut self, stmt: &Statement, name: &RoleName, text: Option<String>) -> Action {
+    fn comment(&mut self, stmt: &Statement, name: &RoleName) -> Action {
         let i = self.id(name);
         if let Some(action) = self.untouchable(stmt, i, "COMMENT ON ROLE") {
             return action;
         }
-        self.define(i).role.comment = text;
         self.alterable_or_drop(stmt, i, "COMMENT ON ROLE")
     }
 }
 
-fn record_option(role: &mut Role, option: &RoleOption) {
-    match option {
-        RoleOption::Attribute(attribute, value) => role.set_attribute(*attribute, *value),
-        RoleOption::ConnectionLimit(n) => role.connection_limit = *n,
-        RoleOption::Password(Some(p)) => role.password = PasswordKind::classify(p),
-        RoleOption::Password(None) => role.password = PasswordKind::None,
-        RoleOption::ValidUntil(v) => role.valid_until = Some(v.clone()),
-    }
+/// A role's name quoted for SQL.
+fn quoted<'r>(role: &'r RoleState) -> &'r str {
+    role.quoted.as_deref().unwrap_or(role.name.as_str())
 }
 
 /// Appends an option of `CREATE ROLE` / `ALTER ROLE ... WITH` as SQL.
