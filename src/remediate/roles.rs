@@ -148,9 +148,13 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
     // batches keep the channel cheap. Dropping the receiver (on an early error) stops the reader.
     std::thread::scope(|scope| -> Result<(), CleanError> {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<Parsed>, LexError>>(8);
-        scope.spawn(move || read_ahead(input, file, &sender));
+        // Batches go back to the reader once cleaned: what they hold is freed on the thread that
+        // allocated it, which costs less than freeing it here, and their room is reused.
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Parsed>>();
+        scope.spawn(move || read_ahead(input, file, &sender, &recycled));
         for batch in receiver {
-            for parsed in batch? {
+            let batch = batch?;
+            for parsed in &batch {
                 match parsed {
                     Parsed::Other(Item::Trivia { line, text }) => {
                         header |= text.contains("PostgreSQL database cluster dump\n");
@@ -159,9 +163,9 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
                         out.write_all(text.as_bytes()).map_err(w)?;
                     }
                     Parsed::Other(Item::Meta { line, text }) => {
-                        last_line = line;
-                        if cleaner.meta(line, &text) {
-                            write_line(&mut out, &text).map_err(w)?;
+                        last_line = *line;
+                        if cleaner.meta(*line, text) {
+                            write_line(&mut out, text).map_err(w)?;
                         }
                     }
                     Parsed::Other(Item::CopyData { line, .. }) => {
@@ -174,7 +178,7 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
                     Parsed::Statement(stmt, recognized) => {
                         last_line = stmt.line;
                         cleaner.stats.statements += 1;
-                        match cleaner.statement(&stmt, recognized) {
+                        match cleaner.statement(stmt, recognized) {
                             Action::Keep => {
                                 cleaner.stats.kept += 1;
                                 write_line(&mut out, &stmt.text).map_err(w)?;
@@ -188,6 +192,8 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
                     }
                 }
             }
+            // The reader has stopped when this fails; the batch is then freed here.
+            let _ = recycle.send(batch);
         }
         Ok(())
     })?;
@@ -222,9 +228,17 @@ fn read_ahead<R: BufRead>(
     input: R,
     file: &str,
     sender: &std::sync::mpsc::SyncSender<Result<Vec<Parsed>, LexError>>,
+    recycled: &std::sync::mpsc::Receiver<Vec<Parsed>>,
 ) {
     const BATCH: usize = 512;
-    let mut batch = Vec::with_capacity(BATCH);
+    let empty_batch = || match recycled.try_recv() {
+        Ok(mut batch) => {
+            batch.clear();
+            batch
+        }
+        Err(_) => Vec::with_capacity(BATCH),
+    };
+    let mut batch = empty_batch();
     for item in Lexer::new(input, file) {
         match item {
             Ok(Item::Statement(stmt)) => {
@@ -239,7 +253,7 @@ fn read_ahead<R: BufRead>(
             }
         }
         if batch.len() == BATCH {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            let full = std::mem::replace(&mut batch, empty_batch());
             if sender.send(Ok(full)).is_err() {
                 return;
             }
@@ -453,21 +467,21 @@ impl<'a> Cleaner<'a, '_> {
         }
     }
 
-    fn statement(&mut self, stmt: &Statement, recognized: RoleStatement) -> Action {
+    fn statement(&mut self, stmt: &Statement, recognized: &RoleStatement) -> Action {
         match recognized {
-            RoleStatement::Create { name, options } => self.create(stmt, &name, options),
+            RoleStatement::Create { name, options } => self.create(stmt, name, options),
             RoleStatement::Alter { name, options } => {
-                let i = self.id(&name);
+                let i = self.id(name);
                 self.alter(stmt, i, options, true)
             }
-            RoleStatement::Setting { name, change, .. } => self.setting(stmt, &name, change),
-            RoleStatement::Drop { names, if_exists } => self.drop_roles(stmt, names, if_exists),
+            RoleStatement::Setting { name, change, .. } => self.setting(stmt, name, change),
+            RoleStatement::Drop { names, if_exists } => self.drop_roles(stmt, names, *if_exists),
             RoleStatement::Grant(grant) => self.grant(stmt, grant),
             RoleStatement::ParameterGrant {
                 parameters,
                 grantees,
-            } => self.parameter_grant(stmt, &parameters, &grantees),
-            RoleStatement::Comment { name, .. } => self.comment(stmt, &name),
+            } => self.parameter_grant(stmt, parameters, grantees),
+            RoleStatement::Comment { name, .. } => self.comment(stmt, name),
             RoleStatement::Session => Action::Keep,
             RoleStatement::Unrecognized => {
                 self.report_kind("unrecognized", stmt, |_| {
@@ -516,7 +530,7 @@ impl<'a> Cleaner<'a, '_> {
         Some(Action::Drop)
     }
 
-    fn create(&mut self, stmt: &Statement, name: &RoleName, options: Vec<RoleOption>) -> Action {
+    fn create(&mut self, stmt: &Statement, name: &RoleName, options: &[RoleOption]) -> Action {
         let i = self.id(name);
         if let Some(action) = self.untouchable(stmt, i, "CREATE ROLE") {
             return action;
@@ -546,12 +560,12 @@ impl<'a> Cleaner<'a, '_> {
             return self.alter(stmt, i, options, false);
         }
         self.roles[i].created = true;
-        let (kept, changed) = self.filter_options(stmt, i, options);
-        self.after_options(stmt, i, &kept);
+        let changed = self.filter_options(stmt, i, options);
+        self.after_options(stmt, i, options);
         if !changed {
             return Action::Keep;
         }
-        self.rewrite_role("CREATE ROLE", i, &kept)
+        self.rewrite_role("CREATE ROLE", i, options)
     }
 
     /// `ALTER ROLE ... WITH`; `check_untouchable` is false when called for a skipped CREATE.
@@ -559,7 +573,7 @@ impl<'a> Cleaner<'a, '_> {
         &mut self,
         stmt: &Statement,
         i: usize,
-        options: Vec<RoleOption>,
+        options: &[RoleOption],
         check_untouchable: bool,
     ) -> Action {
         if check_untouchable {
@@ -578,29 +592,32 @@ impl<'a> Cleaner<'a, '_> {
             });
             return Action::Drop;
         }
-        let (kept, changed) = self.filter_options(stmt, i, options);
-        self.after_options(stmt, i, &kept);
-        if kept.is_empty() {
+        let changed = self.filter_options(stmt, i, options);
+        self.after_options(stmt, i, options);
+        if !options.iter().any(|option| self.keeps(option)) {
             return Action::Drop;
         }
         if !changed && check_untouchable {
             return Action::Keep;
         }
-        self.rewrite_role("ALTER ROLE", i, &kept)
+        self.rewrite_role("ALTER ROLE", i, options)
     }
 
-    /// Writes `verb name [WITH options];` to [`Cleaner::sql`].
+    /// Writes `verb name [WITH options];`, without the options the applier may not write, to
+    /// [`Cleaner::sql`].
     fn rewrite_role(&mut self, verb: &str, i: usize, options: &[RoleOption]) -> Action {
-        let sql = &mut self.sql;
+        let mut sql = std::mem::take(&mut self.sql);
         sql.clear();
         sql.push_str(verb);
         sql.push(' ');
-        sql.push_str(quoted(&self.roles[i]));
-        for (n, option) in options.iter().enumerate() {
+        sql.push_str(self.quoted(i));
+        let kept = options.iter().filter(|option| self.keeps(option));
+        for (n, option) in kept.enumerate() {
             sql.push_str(if n == 0 { " WITH " } else { " " });
-            push_option(sql, option);
+            push_option(&mut sql, option);
         }
         sql.push(';');
+        self.sql = sql;
         Action::Rewrite
     }
 
@@ -649,16 +666,19 @@ impl<'a> Cleaner<'a, '_> {
         }
     }
 
-    /// Removes the options the applier may not write; reports each removal. Returns the kept
-    /// options and whether anything was removed. Records the source's LOGIN and password.
-    fn filter_options(
-        &mut self,
-        stmt: &Statement,
-        i: usize,
-        mut options: Vec<RoleOption>,
-    ) -> (Vec<RoleOption>, bool) {
+    /// True when the applier may write this option, so a rewrite keeps it.
+    fn keeps(&self, option: &RoleOption) -> bool {
+        match *option {
+            RoleOption::Attribute(attribute, _) => self.attribute_settable(attribute),
+            _ => true,
+        }
+    }
+
+    /// Reports the options the applier may not write, which a rewrite leaves out; true when
+    /// there are any. Records the source's LOGIN and password.
+    fn filter_options(&mut self, stmt: &Statement, i: usize, options: &[RoleOption]) -> bool {
         let role = &mut self.roles[i];
-        for option in &options {
+        for option in options {
             match option {
                 RoleOption::Attribute(RoleAttribute::Login, login) => role.login = *login,
                 RoleOption::Password(Some(p)) => role.password = PasswordKind::classify(p),
@@ -666,55 +686,57 @@ impl<'a> Cleaner<'a, '_> {
                 _ => {}
             }
         }
-        let mut stripped = Vec::new();
-        let mut lost = Vec::new();
-        options.retain(|option| {
-            let RoleOption::Attribute(attribute, value) = *option else {
-                return true;
+        let stripped = options.iter().filter(|option| !self.keeps(option)).count();
+        if stripped == 0 {
+            return false;
+        }
+        self.report_kind("attribute-not-settable", stmt, |c| {
+            let keywords: Vec<&str> = options
+                .iter()
+                .filter_map(|option| match *option {
+                    RoleOption::Attribute(attribute, value) if !c.keeps(option) => {
+                        Some(attribute.keyword_for(value))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let msg = format!(
+                "removed {} from role {}: {} may not write {}",
+                keywords.join(" "),
+                c.quoted(i),
+                c.applier_label(),
+                if stripped == 1 { "it" } else { "them" }
+            );
+            (c.role_ref(i), msg)
+        });
+        for option in options {
+            let RoleOption::Attribute(attribute, true) = *option else {
+                continue;
             };
-            if self.attribute_settable(attribute) {
-                return true;
-            }
-            stripped.push(attribute.keyword_for(value));
             let powerful = !matches!(
                 attribute,
                 RoleAttribute::Inherit | RoleAttribute::Login | RoleAttribute::Createrole
             );
-            if value && powerful {
-                lost.push(attribute.keyword());
+            if !powerful || self.keeps(option) {
+                continue;
             }
-            false
-        });
-        if !stripped.is_empty() {
-            self.report_kind("attribute-not-settable", stmt, |c| {
-                let msg = format!(
-                    "removed {} from role {}: {} may not write {}",
-                    stripped.join(" "),
-                    c.quoted(i),
-                    c.applier_label(),
-                    if stripped.len() == 1 { "it" } else { "them" }
-                );
-                (c.role_ref(i), msg)
-            });
-        }
-        for attribute in lost {
+            let keyword = attribute.keyword();
             let finding = self.report_kind("attribute-lost", stmt, |c| {
                 let msg = format!(
-                    "role {} has {attribute} on the source and will not have it on the target",
+                    "role {} has {keyword} on the source and will not have it on the target",
                     c.quoted(i)
                 );
                 (c.role_ref(i), msg)
             });
             if let Some(finding) = finding {
-                finding.source = Some(attribute.to_owned());
+                finding.source = Some(keyword.to_owned());
             }
         }
-        let changed = !stripped.is_empty();
-        (options, changed)
+        true
     }
 
     /// Findings about a role's state once its options are known: passwords.
-    fn after_options(&mut self, stmt: &Statement, i: usize, kept: &[RoleOption]) {
+    fn after_options(&mut self, stmt: &Statement, i: usize, options: &[RoleOption]) {
         let role = &self.roles[i];
         if !role.created {
             return;
@@ -723,9 +745,10 @@ impl<'a> Cleaner<'a, '_> {
         let fix = |c: &Self| format!("ALTER ROLE {} PASSWORD 'new password';", c.quoted(i));
         if login
             && password == PasswordKind::None
-            && kept
-                .iter()
-                .any(|o| matches!(o, RoleOption::Attribute(RoleAttribute::Login, true)))
+            && options.iter().any(|option| {
+                matches!(option, RoleOption::Attribute(RoleAttribute::Login, true))
+                    && self.keeps(option)
+            })
         {
             let finding = self.report_kind("login-without-password", stmt, |c| {
                 let msg = format!(
@@ -759,7 +782,7 @@ impl<'a> Cleaner<'a, '_> {
         }
     }
 
-    fn setting(&mut self, stmt: &Statement, name: &RoleName, change: SettingChange) -> Action {
+    fn setting(&mut self, stmt: &Statement, name: &RoleName, change: &SettingChange) -> Action {
         let i = self.id(name);
         if let Some(action) = self.untouchable(stmt, i, "ALTER ROLE ... SET") {
             return action;
@@ -779,14 +802,14 @@ impl<'a> Cleaner<'a, '_> {
             });
             return Action::Drop;
         }
-        if let Some(why) = self.parameter_unknown(&param) {
+        if let Some(why) = self.parameter_unknown(param) {
             self.report_kind("setting-unknown-parameter", stmt, |c| {
                 let msg = format!("setting {param} of role {} dropped: {why}", c.quoted(i));
                 (object(), msg)
             });
             return Action::Drop;
         }
-        if !self.parameter_settable(&param) {
+        if !self.parameter_settable(param) {
             let finding = self.report_kind("setting-not-settable", stmt, |c| {
                 let msg = format!(
                     "setting {param} = {value} of role {} dropped: only a superuser may set {param}",
@@ -795,7 +818,7 @@ impl<'a> Cleaner<'a, '_> {
                 (object(), msg)
             });
             if let Some(finding) = finding {
-                finding.source = Some(value);
+                finding.source = Some(value.clone());
             }
             return Action::Drop;
         }
@@ -851,10 +874,10 @@ impl<'a> Cleaner<'a, '_> {
         }
     }
 
-    fn drop_roles(&mut self, stmt: &Statement, names: Vec<RoleName>, if_exists: bool) -> Action {
+    fn drop_roles(&mut self, stmt: &Statement, names: &[RoleName], if_exists: bool) -> Action {
         let total = names.len();
         let mut kept = Vec::new();
-        for name in &names {
+        for name in names {
             let i = self.id(name);
             if self.untouchable(stmt, i, "DROP ROLE").is_some() {
                 continue;
@@ -877,14 +900,14 @@ impl<'a> Cleaner<'a, '_> {
         Action::Rewrite
     }
 
-    fn grant(&mut self, stmt: &Statement, grant: RoleGrant) -> Action {
+    fn grant(&mut self, stmt: &Statement, grant: &RoleGrant) -> Action {
         let single = grant.roles.len() == 1 && grant.members.len() == 1;
         let mut kept = std::mem::take(&mut self.kept_grants);
         kept.clear();
         let mut changed = !single;
         for role in &grant.roles {
             for member in &grant.members {
-                match self.grant_pair(stmt, &grant, role, member) {
+                match self.grant_pair(stmt, grant, role, member) {
                     Some((pair, pair_changed)) => {
                         changed |= pair_changed;
                         kept.push(pair);
