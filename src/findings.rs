@@ -164,6 +164,19 @@ impl Finding {
 pub trait FindingSink {
     /// Takes one finding.
     fn push(&mut self, finding: Finding);
+
+    /// Counts a finding of this severity, code and rule without its details, and returns true,
+    /// when the sink would not keep the details anyway; its maker then need not build them.
+    /// Returns false, counting nothing, when the maker must [`push`](FindingSink::push) it.
+    fn tally_unkept(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        rule: Option<&Arc<str>>,
+    ) -> bool {
+        let _ = (severity, code, rule);
+        false
+    }
 }
 
 impl FindingSink for Vec<Finding> {

@@ -11,8 +11,7 @@
 //! it creates).
 
 use crate::catalog::{
-    quote_literal, Catalog, FactsOrigin, Membership, PasswordKind, Role, RoleAttribute, RoleName,
-    RoleSetting, TargetFacts,
+    quote_literal, ExistingRole, FactsOrigin, PasswordKind, RoleAttribute, RoleName, TargetFacts,
 };
 use crate::dump::lexer::{Item, LexError, Lexer, Statement};
 use crate::dump::redact::redact_passwords;
@@ -76,18 +75,17 @@ pub struct CleanStats {
     pub meta_removed: u64,
 }
 
-/// What a cleanup produced besides the script.
+/// What a cleanup produced besides the script and the findings.
 #[derive(Clone, Debug)]
 pub struct CleanOutcome {
-    /// The roles as the input describes them.
-    pub source: Catalog,
     /// Counts.
     pub stats: CleanStats,
 }
 
 enum Action {
     Keep,
-    Replace(String),
+    /// Replaced by the SQL in [`Cleaner::sql`].
+    Rewrite,
     Drop,
 }
 
@@ -122,12 +120,15 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
             Some(name) => format!("the applying role {}", name.quoted()),
             None => "the applying role".to_owned(),
         },
-        catalog: Catalog::default(),
         sink: findings,
         pending: None,
         stats: CleanStats::default(),
+        sql: String::new(),
+        kept_grants: Vec::new(),
     };
     let w = |e| CleanError::Write(e);
+    // Statements are written in pieces; one large buffer makes each piece a copy.
+    let mut out = std::io::BufWriter::with_capacity(1 << 18, out);
     writeln!(
         out,
         "-- Cleaned by pgparity roles clean, profile {}.",
@@ -147,9 +148,13 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
     // batches keep the channel cheap. Dropping the receiver (on an early error) stops the reader.
     std::thread::scope(|scope| -> Result<(), CleanError> {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<Parsed>, LexError>>(8);
-        scope.spawn(move || read_ahead(input, file, &sender));
+        // Batches go back to the reader once cleaned: what they hold is freed on the thread that
+        // allocated it, which costs less than freeing it here, and their room is reused.
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Parsed>>();
+        scope.spawn(move || read_ahead(input, file, &sender, &recycled));
         for batch in receiver {
-            for parsed in batch? {
+            let batch = batch?;
+            for parsed in &batch {
                 match parsed {
                     Parsed::Other(Item::Trivia { line, text }) => {
                         header |= text.contains("PostgreSQL database cluster dump\n");
@@ -158,9 +163,9 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
                         out.write_all(text.as_bytes()).map_err(w)?;
                     }
                     Parsed::Other(Item::Meta { line, text }) => {
-                        last_line = line;
-                        if cleaner.meta(line, &text) {
-                            writeln!(out, "{text}").map_err(w)?;
+                        last_line = *line;
+                        if cleaner.meta(*line, text) {
+                            write_line(&mut out, text).map_err(w)?;
                         }
                     }
                     Parsed::Other(Item::CopyData { line, .. }) => {
@@ -173,20 +178,22 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
                     Parsed::Statement(stmt, recognized) => {
                         last_line = stmt.line;
                         cleaner.stats.statements += 1;
-                        match cleaner.statement(&stmt, recognized) {
+                        match cleaner.statement(stmt, recognized) {
                             Action::Keep => {
                                 cleaner.stats.kept += 1;
-                                writeln!(out, "{}", stmt.text).map_err(w)?;
+                                write_line(&mut out, &stmt.text).map_err(w)?;
                             }
-                            Action::Replace(sql) => {
+                            Action::Rewrite => {
                                 cleaner.stats.rewritten += 1;
-                                writeln!(out, "{sql}").map_err(w)?;
+                                write_line(&mut out, &cleaner.sql).map_err(w)?;
                             }
                             Action::Drop => cleaner.stats.dropped += 1,
                         }
                     }
                 }
             }
+            // The reader has stopped when this fails; the batch is then freed here.
+            let _ = recycle.send(batch);
         }
         Ok(())
     })?;
@@ -198,17 +205,15 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
     }
     out.flush().map_err(w)?;
     cleaner.flush();
-    let mut source = cleaner.catalog;
-    // pg_dumpall writes roles sorted by name, so in first-seen order this is nearly linear.
-    source.roles = cleaner
-        .roles
-        .into_iter()
-        .map(|state| (state.role.name.clone(), state.role))
-        .collect();
     Ok(CleanOutcome {
-        source,
         stats: cleaner.stats,
     })
+}
+
+/// Writes `text` and a newline.
+fn write_line(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\n")
 }
 
 /// An item of the input, with its statement recognized.
@@ -223,9 +228,17 @@ fn read_ahead<R: BufRead>(
     input: R,
     file: &str,
     sender: &std::sync::mpsc::SyncSender<Result<Vec<Parsed>, LexError>>,
+    recycled: &std::sync::mpsc::Receiver<Vec<Parsed>>,
 ) {
     const BATCH: usize = 512;
-    let mut batch = Vec::with_capacity(BATCH);
+    let empty_batch = || match recycled.try_recv() {
+        Ok(mut batch) => {
+            batch.clear();
+            batch
+        }
+        Err(_) => Vec::with_capacity(BATCH),
+    };
+    let mut batch = empty_batch();
     for item in Lexer::new(input, file) {
         match item {
             Ok(Item::Statement(stmt)) => {
@@ -240,7 +253,7 @@ fn read_ahead<R: BufRead>(
             }
         }
         if batch.len() == BATCH {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            let full = std::mem::replace(&mut batch, empty_batch());
             if sender.send(Ok(full)).is_err() {
                 return;
             }
@@ -255,7 +268,7 @@ struct Cleaner<'a, 's> {
     /// The facts come from a live server, so its role list is complete.
     live: bool,
     /// Every role the script names, with what the cleanup decided about it.
-    roles: Vec<RoleState>,
+    roles: Vec<RoleState<'a>>,
     /// Where each role is in `roles`.
     index: HashMap<RoleName, usize>,
     /// The redacted text of the statement being cleaned, shared by its findings.
@@ -264,25 +277,62 @@ struct Cleaner<'a, 's> {
     file_shared: Arc<str>,
     /// How messages name the applying role.
     applier_label: String,
-    /// Memberships and settings as the input has them (roles are in `roles`).
-    catalog: Catalog,
     /// Where findings go once complete.
     sink: &'s mut dyn FindingSink,
     /// The latest finding, which its maker may still be completing (fix, values).
     pending: Option<Finding>,
     stats: CleanStats,
+    /// The SQL that replaces the statement being cleaned ([`Action::Rewrite`]); one buffer for
+    /// all statements.
+    sql: String,
+    /// The role grants kept from the statement being cleaned; one buffer for all statements.
+    kept_grants: Vec<KeptGrant>,
 }
 
-/// A role of the input: its source definition and what happens to it.
-struct RoleState {
-    role: Role,
+/// Why a grant's `GRANTED BY` cannot stay.
+#[derive(Clone, Copy)]
+enum GrantorRefusal {
+    /// The grantor is a provider role.
+    ProviderRole,
+    /// On 16+, the applier lacks the grantor's privileges.
+    LacksPrivileges,
+    /// Before 16, only superusers may name another grantor.
+    OnlySuperusers,
+}
+
+/// A role the input names: what depends on its name alone (looked up once, not per
+/// statement), and what the script and the cleanup do to it.
+struct RoleState<'a> {
+    name: RoleName,
+    /// Its name quoted for SQL, where that differs from the name.
+    quoted: Option<Box<str>>,
+    /// `LOGIN`, as the script's statements so far leave it.
+    login: bool,
+    /// The kind of password the script's statements so far give it.
+    password: PasswordKind,
     /// The script creates it.
     created: bool,
     /// Its creation was dropped (a reserved name): statements about it would fail.
     unavailable: bool,
+    /// The provider rule its name falls under.
+    provider: Option<&'a Rule>,
+    /// It is the applying role.
+    applier: bool,
+    /// The target's role of that name.
+    existing: Option<&'a ExistingRole>,
 }
 
-impl Cleaner<'_, '_> {
+/// One `GRANT role TO member` as it stays: roles by their place in [`Cleaner::roles`].
+#[derive(Clone, Copy)]
+struct KeptGrant {
+    role: usize,
+    member: usize,
+    inherit: Option<bool>,
+    set: Option<bool>,
+    grantor: Option<usize>,
+}
+
+impl<'a> Cleaner<'a, '_> {
     /// Hands the pending finding to the sink.
     fn flush(&mut self) {
         if let Some(finding) = self.pending.take() {
@@ -290,33 +340,32 @@ impl Cleaner<'_, '_> {
         }
     }
 
-    /// The state of a role, created as `CREATE ROLE` would make it when first named.
-    fn state(&mut self, name: &RoleName) -> &mut RoleState {
-        let i = match self.index.get(name) {
-            Some(&i) => i,
-            None => {
-                self.index.insert(name.clone(), self.roles.len());
-                self.roles.push(RoleState {
-                    role: Role::new(name.clone()),
-                    created: false,
-                    unavailable: false,
-                });
-                self.roles.len() - 1
-            }
-        };
-        &mut self.roles[i]
+    /// Where a role is in `roles`; a role first named here is added as `CREATE ROLE` would
+    /// make it.
+    fn id(&mut self, name: &RoleName) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.roles.len();
+        let quoted = name.quoted();
+        self.roles.push(RoleState {
+            name: name.clone(),
+            quoted: (quoted != name.as_str()).then(|| quoted.into_boxed_str()),
+            login: false,
+            password: PasswordKind::None,
+            created: false,
+            unavailable: false,
+            provider: self.policy.provider_rule(name),
+            applier: self.target.is_applier(name),
+            existing: self.target.existing(name),
+        });
+        self.index.insert(name.clone(), i);
+        i
     }
 
-    fn known(&self, name: &RoleName) -> Option<&RoleState> {
-        self.index.get(name).map(|&i| &self.roles[i])
-    }
-
-    fn created(&self, name: &RoleName) -> bool {
-        self.known(name).is_some_and(|s| s.created)
-    }
-
-    fn unavailable(&self, name: &RoleName) -> bool {
-        self.known(name).is_some_and(|s| s.unavailable)
+    /// The role's name, quoted for SQL.
+    fn quoted(&self, i: usize) -> &str {
+        quoted(&self.roles[i])
     }
 
     fn major(&self) -> u32 {
@@ -343,34 +392,55 @@ impl Cleaner<'_, '_> {
         }
     }
 
-    /// Records a finding made by `rule`.
+    /// Records a finding made by `rule`, at the rule's severity. `describe` gives its object
+    /// and message; it runs only when the sink keeps the finding's details (a table report
+    /// keeps a few of each code and counts the rest), and so does the building of any detail
+    /// its maker adds to the returned finding.
     fn report(
         &mut self,
         rule: &Rule,
-        object: ObjectRef,
-        message: String,
         stmt: &Statement,
-    ) -> &mut Finding {
-        let finding = Finding::new(rule.kind.code(), rule.severity, object, message)
-            .rule(&rule.id)
-            .at(self.location(stmt));
-        self.flush();
-        self.pending.insert(finding)
+        describe: impl FnOnce(&Self) -> (ObjectRef, String),
+    ) -> Option<&mut Finding> {
+        self.report_as(rule, rule.severity, stmt, describe)
     }
 
-    /// Records a finding made by the profile's rule of `kind`.
+    /// [`Cleaner::report`] at another severity than the rule's.
+    fn report_as(
+        &mut self,
+        rule: &Rule,
+        severity: Severity,
+        stmt: &Statement,
+        describe: impl FnOnce(&Self) -> (ObjectRef, String),
+    ) -> Option<&mut Finding> {
+        self.flush();
+        let code = rule.kind.code();
+        if self.sink.tally_unkept(severity, code, Some(&rule.id)) {
+            return None;
+        }
+        let (object, message) = describe(self);
+        let finding = Finding::new(code, severity, object, message)
+            .rule(&rule.id)
+            .at(self.location(stmt));
+        Some(self.pending.insert(finding))
+    }
+
+    /// The profile's rule of `kind`.
+    fn core_rule(&self, kind: &str) -> &'a Rule {
+        self.policy
+            .rule(kind)
+            .unwrap_or_else(|| panic!("core rules define a {kind} rule"))
+    }
+
+    /// Records a finding made by the profile's rule of `kind` (see [`Cleaner::report`]).
     fn report_kind(
         &mut self,
         kind: &str,
-        object: ObjectRef,
-        message: String,
         stmt: &Statement,
-    ) -> &mut Finding {
-        let rule = self
-            .policy
-            .rule(kind)
-            .unwrap_or_else(|| panic!("core rules define a {kind} rule"));
-        self.report(rule, object, message, stmt)
+        describe: impl FnOnce(&Self) -> (ObjectRef, String),
+    ) -> Option<&mut Finding> {
+        let rule = self.core_rule(kind);
+        self.report(rule, stmt, describe)
     }
 
     /// Decides about a meta-command; true keeps it.
@@ -380,171 +450,175 @@ impl Cleaner<'_, '_> {
             text: text.to_owned(),
         };
         let command = text.split_whitespace().next().unwrap_or("");
-        let object = ObjectRef::new("meta-command", command);
+        let object = || ObjectRef::new("meta-command", command);
         if command == "\\restrict" || command == "\\unrestrict" {
             self.stats.meta_removed += 1;
-            self.report_kind(
-                "meta-command",
-                object,
-                format!("{command} removed: the cleaned file holds only SQL"),
-                &stmt,
-            );
+            self.report_kind("meta-command", &stmt, |_| {
+                let msg = format!("{command} removed: the cleaned file holds only SQL");
+                (object(), msg)
+            });
             false
         } else {
-            self.report_kind(
-                "unrecognized",
-                object,
-                format!("psql meta-command {command} kept as it is; review it"),
-                &stmt,
-            );
+            self.report_kind("unrecognized", &stmt, |_| {
+                let msg = format!("psql meta-command {command} kept as it is; review it");
+                (object(), msg)
+            });
             true
         }
     }
 
-    fn statement(&mut self, stmt: &Statement, recognized: RoleStatement) -> Action {
+    fn statement(&mut self, stmt: &Statement, recognized: &RoleStatement) -> Action {
         match recognized {
             RoleStatement::Create { name, options } => self.create(stmt, name, options),
-            RoleStatement::Alter { name, options } => self.alter(stmt, &name, options, true),
-            RoleStatement::Setting {
-                name,
-                database,
-                change,
-            } => self.setting(stmt, name, database, change),
-            RoleStatement::Drop { names, if_exists } => self.drop_roles(stmt, names, if_exists),
+            RoleStatement::Alter { name, options } => {
+                let i = self.id(name);
+                self.alter(stmt, i, options, true)
+            }
+            RoleStatement::Setting { name, change, .. } => self.setting(stmt, name, change),
+            RoleStatement::Drop { names, if_exists } => self.drop_roles(stmt, names, *if_exists),
             RoleStatement::Grant(grant) => self.grant(stmt, grant),
             RoleStatement::ParameterGrant {
                 parameters,
                 grantees,
-            } => self.parameter_grant(stmt, &parameters, &grantees),
-            RoleStatement::Comment { name, text } => self.comment(stmt, name, text),
+            } => self.parameter_grant(stmt, parameters, grantees),
+            RoleStatement::Comment { name, .. } => self.comment(stmt, name),
             RoleStatement::Session => Action::Keep,
             RoleStatement::Unrecognized => {
-                let head: String = stmt
-                    .text
-                    .split_whitespace()
-                    .take(3)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                self.report_kind(
-                    "unrecognized",
-                    ObjectRef::new("statement", head),
-                    "statement not understood; kept as it is, review it before applying".to_owned(),
-                    stmt,
-                );
+                self.report_kind("unrecognized", stmt, |_| {
+                    let head: Vec<&str> = stmt.text.split_whitespace().take(3).collect();
+                    let msg = "statement not understood; kept as it is, review it before applying";
+                    (ObjectRef::new("statement", head.join(" ")), msg.to_owned())
+                });
                 Action::Keep
             }
         }
     }
 
+    /// The role's name.
+    fn name(&self, i: usize) -> &RoleName {
+        &self.roles[i].name
+    }
+
+    /// A finding's object for the role.
+    fn role_ref(&self, i: usize) -> ObjectRef {
+        ObjectRef::new("role", self.name(i).as_str())
+    }
+
     /// Drops a statement about a role that no script may touch here; `None` when the role is
     /// ordinary. `what` says what the statement does, for the message.
-    fn untouchable(&mut self, stmt: &Statement, name: &RoleName, what: &str) -> Option<Action> {
-        let role = ObjectRef::new("role", name.as_str());
-        if let Some(rule) = self.policy.provider_rule(name) {
-            self.report(
-                rule,
-                role,
-                format!("{what} of provider role {} dropped", name.quoted()),
-                stmt,
-            );
-        } else if self.target.is_applier(name) {
-            self.report_kind(
-                "applier-self",
-                role,
-                format!("{what} of the applying role {} dropped", name.quoted()),
-                stmt,
-            );
-        } else if self.unavailable(name) {
-            self.report_kind(
-                "reserved-name",
-                role,
-                format!(
-                    "{what} of {} dropped: the role is not created",
-                    name.quoted()
-                ),
-                stmt,
-            );
+    fn untouchable(&mut self, stmt: &Statement, i: usize, what: &str) -> Option<Action> {
+        let role = &self.roles[i];
+        if let Some(rule) = role.provider {
+            self.report(rule, stmt, |c| {
+                let msg = format!("{what} of provider role {} dropped", c.quoted(i));
+                (c.role_ref(i), msg)
+            });
+        } else if role.applier {
+            self.report_kind("applier-self", stmt, |c| {
+                let msg = format!("{what} of the applying role {} dropped", c.quoted(i));
+                (c.role_ref(i), msg)
+            });
+        } else if role.unavailable {
+            self.report_kind("reserved-name", stmt, |c| {
+                let quoted = c.quoted(i);
+                let msg = format!("{what} of {quoted} dropped: the role is not created");
+                (c.role_ref(i), msg)
+            });
         } else {
             return None;
         }
         Some(Action::Drop)
     }
 
-    fn create(&mut self, stmt: &Statement, name: RoleName, options: Vec<RoleOption>) -> Action {
-        self.state(&name);
-        if let Some(action) = self.untouchable(stmt, &name, "CREATE ROLE") {
+    fn create(&mut self, stmt: &Statement, name: &RoleName, options: &[RoleOption]) -> Action {
+        let i = self.id(name);
+        if let Some(action) = self.untouchable(stmt, i, "CREATE ROLE") {
             return action;
         }
-        if let Some(rule) = self.policy.reserved_rule(&name) {
-            self.state(&name).unavailable = true;
-            let msg = format!(
-                "role {} cannot be created: its name is reserved",
-                name.quoted()
-            );
-            self.report(rule, ObjectRef::new("role", name.as_str()), msg, stmt);
+        if let Some(rule) = self.policy.reserved_rule(name) {
+            self.roles[i].unavailable = true;
+            self.report(rule, stmt, |c| {
+                let msg = format!(
+                    "role {} cannot be created: its name is reserved",
+                    c.quoted(i)
+                );
+                (c.role_ref(i), msg)
+            });
             return Action::Drop;
         }
-        if self.target.existing(&name).is_some() {
-            let msg = format!(
-                "role {} already exists on the target; CREATE ROLE skipped",
-                name.quoted()
-            );
-            self.report_kind(
-                "role-exists",
-                ObjectRef::new("role", name.as_str()),
-                msg,
-                stmt,
-            );
+        if self.roles[i].existing.is_some() {
+            self.report_kind("role-exists", stmt, |c| {
+                let msg = format!(
+                    "role {} already exists on the target; CREATE ROLE skipped",
+                    c.quoted(i)
+                );
+                (c.role_ref(i), msg)
+            });
             if options.is_empty() {
                 return Action::Drop;
             }
-            return self.alter(stmt, &name, options, false);
+            return self.alter(stmt, i, options, false);
         }
-        self.state(&name).created = true;
-        let (kept, changed) = self.filter_options(stmt, &name, options);
-        self.after_options(stmt, &name, &kept);
+        self.roles[i].created = true;
+        let changed = self.filter_options(stmt, i, options);
+        self.after_options(stmt, i, options);
         if !changed {
             return Action::Keep;
         }
-        Action::Replace(render_role("CREATE ROLE", &name, &kept))
+        self.rewrite_role("CREATE ROLE", i, options)
     }
 
     /// `ALTER ROLE ... WITH`; `check_untouchable` is false when called for a skipped CREATE.
     fn alter(
         &mut self,
         stmt: &Statement,
-        name: &RoleName,
-        options: Vec<RoleOption>,
+        i: usize,
+        options: &[RoleOption],
         check_untouchable: bool,
     ) -> Action {
         if check_untouchable {
-            if let Some(action) = self.untouchable(stmt, name, "ALTER ROLE") {
+            if let Some(action) = self.untouchable(stmt, i, "ALTER ROLE") {
                 return action;
             }
         }
-        if let Err(why) = self.may_alter(name) {
-            let msg = format!(
-                "{} cannot alter role {}: {why}; it keeps its attributes on the target",
-                self.applier_label(),
-                name.quoted()
-            );
-            self.report_kind(
-                "not-alterable",
-                ObjectRef::new("role", name.as_str()),
-                msg,
-                stmt,
-            );
+        if let Err(why) = self.may_alter(i) {
+            self.report_kind("not-alterable", stmt, |c| {
+                let msg = format!(
+                    "{} cannot alter role {}: {why}; it keeps its attributes on the target",
+                    c.applier_label(),
+                    c.quoted(i)
+                );
+                (c.role_ref(i), msg)
+            });
             return Action::Drop;
         }
-        let (kept, changed) = self.filter_options(stmt, name, options);
-        self.after_options(stmt, name, &kept);
-        if kept.is_empty() {
+        let changed = self.filter_options(stmt, i, options);
+        self.after_options(stmt, i, options);
+        if !options.iter().any(|option| self.keeps(option)) {
             return Action::Drop;
         }
         if !changed && check_untouchable {
             return Action::Keep;
         }
-        Action::Replace(render_role("ALTER ROLE", name, &kept))
+        self.rewrite_role("ALTER ROLE", i, options)
+    }
+
+    /// Writes `verb name [WITH options];`, without the options the applier may not write, to
+    /// [`Cleaner::sql`].
+    fn rewrite_role(&mut self, verb: &str, i: usize, options: &[RoleOption]) -> Action {
+        let mut sql = std::mem::take(&mut self.sql);
+        sql.clear();
+        sql.push_str(verb);
+        sql.push(' ');
+        sql.push_str(self.quoted(i));
+        let kept = options.iter().filter(|option| self.keeps(option));
+        for (n, option) in kept.enumerate() {
+            sql.push_str(if n == 0 { " WITH " } else { " " });
+            push_option(&mut sql, option);
+        }
+        sql.push(';');
+        self.sql = sql;
+        Action::Rewrite
     }
 
     fn applier_label(&self) -> &str {
@@ -552,29 +626,27 @@ impl Cleaner<'_, '_> {
     }
 
     /// Why the applier may not alter an existing role (or settings, or comments on it).
-    fn may_alter(&self, name: &RoleName) -> Result<(), String> {
+    fn may_alter(&self, i: usize) -> Result<(), &'static str> {
         let applier = &self.target.applier;
-        if applier.superuser || self.created(name) {
+        let role = &self.roles[i];
+        if applier.superuser || role.created {
             return Ok(());
         }
-        let Some(existing) = self.target.existing(name) else {
+        let Some(existing) = role.existing else {
             if self.live {
-                return Err(
-                    "the role does not exist there and this script does not create it".to_owned(),
-                );
+                return Err("the role does not exist there and this script does not create it");
             }
             return Ok(());
         };
         if existing.superuser {
-            return Err("it is a superuser there".to_owned());
+            return Err("it is a superuser there");
         }
         if self.v16() && !(existing.admin || self.target.manages_all_roles) {
-            return Err("it holds no ADMIN OPTION on it (PostgreSQL 16+)".to_owned());
+            return Err("it holds no ADMIN OPTION on it (PostgreSQL 16+)");
         }
         if !self.v16() && existing.replication {
             return Err(
-                "it has REPLICATION there, which only superusers may alter on 15 and older"
-                    .to_owned(),
+                "it has REPLICATION there, which only superusers may alter on 15 and older",
             );
         }
         Ok(())
@@ -594,168 +666,182 @@ impl Cleaner<'_, '_> {
         }
     }
 
-    /// Removes the options the applier may not write; reports each removal. Returns the kept
-    /// options and whether anything was removed. Records the source's values in the catalog.
-    fn filter_options(
-        &mut self,
-        stmt: &Statement,
-        name: &RoleName,
-        options: Vec<RoleOption>,
-    ) -> (Vec<RoleOption>, bool) {
-        let role = &mut self.state(name).role;
-        for option in &options {
-            record_option(role, option);
+    /// True when the applier may write this option, so a rewrite keeps it.
+    fn keeps(&self, option: &RoleOption) -> bool {
+        match *option {
+            RoleOption::Attribute(attribute, _) => self.attribute_settable(attribute),
+            _ => true,
         }
-        let mut kept = Vec::with_capacity(options.len());
-        let mut stripped = Vec::new();
-        let mut lost = Vec::new();
+    }
+
+    /// Reports the options the applier may not write, which a rewrite leaves out; true when
+    /// there are any. Records the source's LOGIN and password.
+    fn filter_options(&mut self, stmt: &Statement, i: usize, options: &[RoleOption]) -> bool {
+        let role = &mut self.roles[i];
         for option in options {
-            if let RoleOption::Attribute(attribute, value) = option {
-                if !self.attribute_settable(attribute) {
-                    stripped.push(attribute.keyword_for(value));
-                    let powerful = !matches!(
-                        attribute,
-                        RoleAttribute::Inherit | RoleAttribute::Login | RoleAttribute::Createrole
-                    );
-                    if value && powerful {
-                        lost.push(attribute.keyword());
-                    }
-                    continue;
-                }
+            match option {
+                RoleOption::Attribute(RoleAttribute::Login, login) => role.login = *login,
+                RoleOption::Password(Some(p)) => role.password = PasswordKind::classify(p),
+                RoleOption::Password(None) => role.password = PasswordKind::None,
+                _ => {}
             }
-            kept.push(option);
         }
-        let role = || ObjectRef::new("role", name.as_str());
-        if !stripped.is_empty() {
+        let stripped = options.iter().filter(|option| !self.keeps(option)).count();
+        if stripped == 0 {
+            return false;
+        }
+        self.report_kind("attribute-not-settable", stmt, |c| {
+            let keywords: Vec<&str> = options
+                .iter()
+                .filter_map(|option| match *option {
+                    RoleOption::Attribute(attribute, value) if !c.keeps(option) => {
+                        Some(attribute.keyword_for(value))
+                    }
+                    _ => None,
+                })
+                .collect();
             let msg = format!(
                 "removed {} from role {}: {} may not write {}",
-                stripped.join(" "),
-                name.quoted(),
-                self.applier_label(),
-                if stripped.len() == 1 { "it" } else { "them" }
+                keywords.join(" "),
+                c.quoted(i),
+                c.applier_label(),
+                if stripped == 1 { "it" } else { "them" }
             );
-            self.report_kind("attribute-not-settable", role(), msg, stmt);
-        }
-        for attribute in lost {
-            let msg = format!(
-                "role {} has {attribute} on the source and will not have it on the target",
-                name.quoted()
+            (c.role_ref(i), msg)
+        });
+        for option in options {
+            let RoleOption::Attribute(attribute, true) = *option else {
+                continue;
+            };
+            let powerful = !matches!(
+                attribute,
+                RoleAttribute::Inherit | RoleAttribute::Login | RoleAttribute::Createrole
             );
-            self.report_kind("attribute-lost", role(), msg, stmt).source =
-                Some(attribute.to_owned());
+            if !powerful || self.keeps(option) {
+                continue;
+            }
+            let keyword = attribute.keyword();
+            let finding = self.report_kind("attribute-lost", stmt, |c| {
+                let msg = format!(
+                    "role {} has {keyword} on the source and will not have it on the target",
+                    c.quoted(i)
+                );
+                (c.role_ref(i), msg)
+            });
+            if let Some(finding) = finding {
+                finding.source = Some(keyword.to_owned());
+            }
         }
-        let changed = !stripped.is_empty();
-        (kept, changed)
+        true
     }
 
     /// Findings about a role's state once its options are known: passwords.
-    fn after_options(&mut self, stmt: &Statement, name: &RoleName, kept: &[RoleOption]) {
-        let Some(RoleState {
-            role,
-            created: true,
-            ..
-        }) = self.known(name)
-        else {
+    fn after_options(&mut self, stmt: &Statement, i: usize, options: &[RoleOption]) {
+        let role = &self.roles[i];
+        if !role.created {
             return;
-        };
+        }
         let (login, password) = (role.login, role.password);
-        let object = || ObjectRef::new("role", name.as_str());
+        let fix = |c: &Self| format!("ALTER ROLE {} PASSWORD 'new password';", c.quoted(i));
         if login
             && password == PasswordKind::None
-            && kept
-                .iter()
-                .any(|o| matches!(o, RoleOption::Attribute(RoleAttribute::Login, true)))
+            && options.iter().any(|option| {
+                matches!(option, RoleOption::Attribute(RoleAttribute::Login, true))
+                    && self.keeps(option)
+            })
         {
-            let msg = format!(
-                "LOGIN role {} has no password in the dump; set one on the target",
-                name.quoted()
-            );
-            let fix = format!("ALTER ROLE {} PASSWORD 'new password';", name.quoted());
-            self.report_kind("login-without-password", object(), msg, stmt)
-                .fix = Some(fix);
+            let finding = self.report_kind("login-without-password", stmt, |c| {
+                let msg = format!(
+                    "LOGIN role {} has no password in the dump; set one on the target",
+                    c.quoted(i)
+                );
+                (c.role_ref(i), msg)
+            });
+            if finding.is_some() {
+                self.set_fix(fix(self));
+            }
         }
         let scram_target = self.target.password_encryption.starts_with("scram");
         if password == PasswordKind::Md5 && scram_target {
-            let msg = format!("role {} has an MD5 password; the target stores scram-sha-256, so reset it after the restore", name.quoted());
-            let fix = format!("ALTER ROLE {} PASSWORD 'new password';", name.quoted());
-            let finding = self.report_kind("md5-password", object(), msg, stmt);
-            finding.source = Some("md5".to_owned());
-            finding.target = Some("scram-sha-256".to_owned());
+            let finding = self.report_kind("md5-password", stmt, |c| {
+                let msg = format!("role {} has an MD5 password; the target stores scram-sha-256, so reset it after the restore", c.quoted(i));
+                (c.role_ref(i), msg)
+            });
+            if let Some(finding) = finding {
+                finding.source = Some("md5".to_owned());
+                finding.target = Some("scram-sha-256".to_owned());
+                self.set_fix(fix(self));
+            }
+        }
+    }
+
+    /// Sets the fix of the finding just reported.
+    fn set_fix(&mut self, fix: String) {
+        if let Some(finding) = &mut self.pending {
             finding.fix = Some(fix);
         }
     }
 
-    fn setting(
-        &mut self,
-        stmt: &Statement,
-        name: RoleName,
-        database: Option<String>,
-        change: SettingChange,
-    ) -> Action {
-        if let Some(action) = self.untouchable(stmt, &name, "ALTER ROLE ... SET") {
+    fn setting(&mut self, stmt: &Statement, name: &RoleName, change: &SettingChange) -> Action {
+        let i = self.id(name);
+        if let Some(action) = self.untouchable(stmt, i, "ALTER ROLE ... SET") {
             return action;
         }
         let SettingChange::Set { name: param, value } = change else {
-            return self.alterable_or_drop(stmt, &name, "ALTER ROLE ... RESET");
+            return self.alterable_or_drop(stmt, i, "ALTER ROLE ... RESET");
         };
-        let object = ObjectRef::new("role-setting", format!("{}: {param}", name.as_str()));
-        if let Err(why) = self.may_alter(&name) {
-            let msg = format!(
-                "{} cannot change settings of role {}: {why}",
-                self.applier_label(),
-                name.quoted()
-            );
-            self.report_kind("not-alterable", object, msg, stmt);
+        let object = || ObjectRef::new("role-setting", format!("{}: {param}", name.as_str()));
+        if let Err(why) = self.may_alter(i) {
+            self.report_kind("not-alterable", stmt, |c| {
+                let msg = format!(
+                    "{} cannot change settings of role {}: {why}",
+                    c.applier_label(),
+                    c.quoted(i)
+                );
+                (object(), msg)
+            });
             return Action::Drop;
         }
-        self.catalog.role_settings.push(RoleSetting {
-            role: name.clone(),
-            database: database.clone(),
-            name: param.clone(),
-            value: value.clone(),
-        });
-        if let Some(why) = self.parameter_unknown(&param) {
-            self.report_kind(
-                "setting-unknown-parameter",
-                object,
-                format!("setting {param} of role {} dropped: {why}", name.quoted()),
-                stmt,
-            );
+        if let Some(why) = self.parameter_unknown(param) {
+            self.report_kind("setting-unknown-parameter", stmt, |c| {
+                let msg = format!("setting {param} of role {} dropped: {why}", c.quoted(i));
+                (object(), msg)
+            });
             return Action::Drop;
         }
-        if !self.parameter_settable(&param) {
-            let msg = format!(
-                "setting {param} = {value} of role {} dropped: only a superuser may set {param}",
-                name.quoted()
-            );
-            let finding = self.report_kind("setting-not-settable", object, msg, stmt);
-            finding.source = Some(value);
+        if !self.parameter_settable(param) {
+            let finding = self.report_kind("setting-not-settable", stmt, |c| {
+                let msg = format!(
+                    "setting {param} = {value} of role {} dropped: only a superuser may set {param}",
+                    c.quoted(i)
+                );
+                (object(), msg)
+            });
+            if let Some(finding) = finding {
+                finding.source = Some(value.clone());
+            }
             return Action::Drop;
         }
         Action::Keep
     }
 
-    fn alterable_or_drop(&mut self, stmt: &Statement, name: &RoleName, what: &str) -> Action {
-        match self.may_alter(name) {
+    fn alterable_or_drop(&mut self, stmt: &Statement, i: usize, what: &str) -> Action {
+        match self.may_alter(i) {
             Ok(()) => Action::Keep,
             Err(why) => {
-                let msg = format!(
-                    "{what} of role {} dropped: {} cannot alter it: {why}",
-                    name.quoted(),
-                    self.applier_label()
-                );
-                self.report_kind(
-                    "not-alterable",
-                    ObjectRef::new("role", name.as_str()),
-                    msg,
-                    stmt,
-                );
+                self.report_kind("not-alterable", stmt, |c| {
+                    let msg = format!(
+                        "{what} of role {} dropped: {} cannot alter it: {why}",
+                        c.quoted(i),
+                        c.applier_label()
+                    );
+                    (c.role_ref(i), msg)
+                });
                 Action::Drop
             }
         }
     }
 
-    /// Why the target does not know this parameter, if it does not.
     fn parameter_unknown(&self, param: &str) -> Option<String> {
         if param.contains('.') {
             return None; // an extension's parameter: a placeholder is accepted
@@ -788,21 +874,19 @@ impl Cleaner<'_, '_> {
         }
     }
 
-    fn drop_roles(&mut self, stmt: &Statement, names: Vec<RoleName>, if_exists: bool) -> Action {
+    fn drop_roles(&mut self, stmt: &Statement, names: &[RoleName], if_exists: bool) -> Action {
         let total = names.len();
         let mut kept = Vec::new();
         for name in names {
-            if self.untouchable(stmt, &name, "DROP ROLE").is_some() {
+            let i = self.id(name);
+            if self.untouchable(stmt, i, "DROP ROLE").is_some() {
                 continue;
             }
-            let msg = format!("the script drops role {} on the target", name.quoted());
-            self.report_kind(
-                "drop-role",
-                ObjectRef::new("role", name.as_str()),
-                msg,
-                stmt,
-            );
-            kept.push(name);
+            self.report_kind("drop-role", stmt, |c| {
+                let msg = format!("the script drops role {} on the target", c.quoted(i));
+                (c.role_ref(i), msg)
+            });
+            kept.push(i);
         }
         if kept.is_empty() {
             return Action::Drop;
@@ -810,38 +894,71 @@ impl Cleaner<'_, '_> {
         if kept.len() == total {
             return Action::Keep;
         }
-        let list: Vec<String> = kept.iter().map(RoleName::quoted).collect();
+        let list: Vec<&str> = kept.iter().map(|&i| self.quoted(i)).collect();
         let exists = if if_exists { "IF EXISTS " } else { "" };
-        Action::Replace(format!("DROP ROLE {exists}{};", list.join(", ")))
+        self.sql = format!("DROP ROLE {exists}{};", list.join(", "));
+        Action::Rewrite
     }
 
-    fn grant(&mut self, stmt: &Statement, grant: RoleGrant) -> Action {
+    fn grant(&mut self, stmt: &Statement, grant: &RoleGrant) -> Action {
         let single = grant.roles.len() == 1 && grant.members.len() == 1;
-        let mut kept = Vec::new();
+        let mut kept = std::mem::take(&mut self.kept_grants);
+        kept.clear();
         let mut changed = !single;
         for role in &grant.roles {
             for member in &grant.members {
-                match self.grant_pair(stmt, &grant, role, member) {
+                match self.grant_pair(stmt, grant, role, member) {
                     Some((pair, pair_changed)) => {
                         changed |= pair_changed;
-                        kept.push((role, member, pair));
+                        kept.push(pair);
                     }
                     None => changed = true,
                 }
             }
         }
-        if kept.is_empty() {
-            return Action::Drop;
+        let action = if kept.is_empty() {
+            Action::Drop
+        } else if !changed {
+            Action::Keep
+        } else {
+            self.sql.clear();
+            for (n, pair) in kept.iter().enumerate() {
+                if n > 0 {
+                    self.sql.push('\n');
+                }
+                self.push_grant(pair, grant.admin);
+            }
+            Action::Rewrite
+        };
+        self.kept_grants = kept;
+        action
+    }
+
+    /// Appends `GRANT role TO member [WITH options] [GRANTED BY grantor];` to [`Cleaner::sql`].
+    fn push_grant(&mut self, pair: &KeptGrant, admin: Option<bool>) {
+        let admin = match admin {
+            Some(true) => Some("ADMIN OPTION"),
+            Some(false) if self.v16() => Some("ADMIN FALSE"),
+            _ => None,
+        };
+        let inherit = pair
+            .inherit
+            .map(|on| if on { "INHERIT TRUE" } else { "INHERIT FALSE" });
+        let set = pair.set.map(|on| if on { "SET TRUE" } else { "SET FALSE" });
+        let sql = &mut self.sql;
+        sql.push_str("GRANT ");
+        sql.push_str(quoted(&self.roles[pair.role]));
+        sql.push_str(" TO ");
+        sql.push_str(quoted(&self.roles[pair.member]));
+        for (n, option) in [admin, inherit, set].into_iter().flatten().enumerate() {
+            sql.push_str(if n == 0 { " WITH " } else { ", " });
+            sql.push_str(option);
         }
-        if !changed {
-            return Action::Keep;
+        if let Some(grantor) = pair.grantor {
+            sql.push_str(" GRANTED BY ");
+            sql.push_str(quoted(&self.roles[grantor]));
         }
-        let v16 = self.v16();
-        let sql: Vec<String> = kept
-            .iter()
-            .map(|(role, member, pair)| render_grant(role, member, pair, v16))
-            .collect();
-        Action::Replace(sql.join("\n"))
+        sql.push(';');
     }
 
     /// One `GRANT role TO member`: the grant as it stays and whether it differs from the
@@ -852,68 +969,77 @@ impl Cleaner<'_, '_> {
         grant: &RoleGrant,
         role: &RoleName,
         member: &RoleName,
-    ) -> Option<(RoleGrant, bool)> {
+    ) -> Option<(KeptGrant, bool)> {
         let object = || {
             ObjectRef::new(
                 "membership",
                 format!("{} -> {}", role.as_str(), member.as_str()),
             )
         };
-        self.catalog.memberships.push(Membership {
-            role: role.clone(),
-            member: member.clone(),
-            admin_option: grant.admin == Some(true),
-            inherit_option: grant.inherit,
-            set_option: grant.set,
-            grantor: grant.grantor.clone(),
-        });
-        let member_provider = self.policy.provider_rule(member);
-        if let Some(rule) = self.policy.provider_rule(role) {
-            let msg = format!(
-                "membership of {} in provider role {} dropped",
-                member.quoted(),
-                role.quoted()
-            );
-            let users_role = member_provider.is_none() && !self.target.is_applier(member);
+        let (r, m) = (self.id(role), self.id(member));
+        let fix = |c: &Self| format!("GRANT {} TO {};", c.quoted(r), c.quoted(m));
+        let member_provider = self.roles[m].provider;
+        if let Some(rule) = self.roles[r].provider {
+            let users_role = member_provider.is_none() && !self.roles[m].applier;
             let membership_rule = users_role
                 .then(|| self.policy.rule("provider-membership"))
                 .flatten();
-            let finding = self.report(membership_rule.unwrap_or(rule), object(), msg, stmt);
-            if users_role {
-                finding.fix = Some(format!("GRANT {} TO {};", role.quoted(), member.quoted()));
+            let finding = self.report(membership_rule.unwrap_or(rule), stmt, |c| {
+                let msg = format!(
+                    "membership of {} in provider role {} dropped",
+                    c.quoted(m),
+                    c.quoted(r)
+                );
+                (object(), msg)
+            });
+            if finding.is_some() && users_role {
+                self.set_fix(fix(self));
             }
             return None;
         }
         if let Some(rule) = member_provider {
-            let msg = format!(
-                "grant of {} to provider role {} dropped",
-                role.quoted(),
-                member.quoted()
-            );
-            self.report(rule, object(), msg, stmt);
+            self.report(rule, stmt, |c| {
+                let msg = format!(
+                    "grant of {} to provider role {} dropped",
+                    c.quoted(r),
+                    c.quoted(m)
+                );
+                (object(), msg)
+            });
             return None;
         }
-        for name in [role, member] {
-            if self.unavailable(name) {
-                let msg = format!("GRANT dropped: role {} is not created", name.quoted());
-                self.report_kind("reserved-name", object(), msg, stmt);
+        for i in [r, m] {
+            if self.roles[i].unavailable {
+                self.report_kind("reserved-name", stmt, |c| {
+                    let msg = format!("GRANT dropped: role {} is not created", c.quoted(i));
+                    (object(), msg)
+                });
                 return None;
             }
         }
-        if let Err(why) = self.may_grant(role) {
-            let msg = format!(
-                "{} cannot grant {} to {}: {why}",
-                self.applier_label(),
-                role.quoted(),
-                member.quoted()
-            );
-            let fix = format!("GRANT {} TO {};", role.quoted(), member.quoted());
-            self.report_kind("membership-not-grantable", object(), msg, stmt)
-                .fix = Some(fix);
+        if let Err(why) = self.may_grant(r) {
+            let finding = self.report_kind("membership-not-grantable", stmt, |c| {
+                let msg = format!(
+                    "{} cannot grant {} to {}: {why}",
+                    c.applier_label(),
+                    c.quoted(r),
+                    c.quoted(m)
+                );
+                (object(), msg)
+            });
+            if finding.is_some() {
+                self.set_fix(fix(self));
+            }
             return None;
         }
         let mut changed = false;
-        let mut pair = grant.clone();
+        let mut pair = KeptGrant {
+            role: r,
+            member: m,
+            inherit: grant.inherit,
+            set: grant.set,
+            grantor: None,
+        };
         if !self.v16() && (grant.inherit.is_some() || grant.set.is_some()) {
             pair.inherit = None;
             pair.set = None;
@@ -926,57 +1052,65 @@ impl Cleaner<'_, '_> {
                 lost.push("SET FALSE (the member will be able to SET ROLE to it)");
             }
             let lossy = !lost.is_empty();
-            let msg = if lossy {
-                format!(
-                    "options of {} in {} removed: PostgreSQL {} cannot express {}",
-                    member.quoted(),
-                    role.quoted(),
-                    self.major(),
-                    lost.join(" or ")
-                )
-            } else {
-                format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options (nothing is lost)", member.quoted(), role.quoted(), self.major())
-            };
-            let finding = self.report_kind("membership-options", object(), msg, stmt);
-            if !lossy {
-                finding.severity = Severity::Info;
-            }
+            let rule = self.core_rule("membership-options");
+            let severity = if lossy { rule.severity } else { Severity::Info };
+            self.report_as(rule, severity, stmt, |c| {
+                let msg = if lossy {
+                    format!(
+                        "options of {} in {} removed: PostgreSQL {} cannot express {}",
+                        c.quoted(m),
+                        c.quoted(r),
+                        c.major(),
+                        lost.join(" or ")
+                    )
+                } else {
+                    format!("INHERIT/SET options of {} in {} removed: PostgreSQL {} has no such options (nothing is lost)", c.quoted(m), c.quoted(r), c.major())
+                };
+                (object(), msg)
+            });
         }
         if let Some(grantor) = &grant.grantor {
-            if let Some(why) = self.grantor_refused(grantor) {
+            let g = self.id(grantor);
+            pair.grantor = Some(g);
+            if let Some(refusal) = self.grantor_refused(g) {
                 pair.grantor = None;
                 changed = true;
-                let msg = format!(
-                    "GRANTED BY {} removed from the grant of {} to {}: {why}",
-                    grantor.quoted(),
-                    role.quoted(),
-                    member.quoted()
-                );
-                match self.policy.provider_rule(grantor) {
-                    Some(rule) => self.report(rule, object(), msg, stmt),
-                    None => self.report_kind("granted-by", object(), msg, stmt),
+                let rule = match self.roles[g].provider {
+                    Some(rule) => rule,
+                    None => self.core_rule("granted-by"),
                 };
+                self.report(rule, stmt, |c| {
+                    let why = c.explain_grantor(refusal, g);
+                    let msg = format!(
+                        "GRANTED BY {} removed from the grant of {} to {}: {why}",
+                        c.quoted(g),
+                        c.quoted(r),
+                        c.quoted(m)
+                    );
+                    (object(), msg)
+                });
             }
         }
         Some((pair, changed))
     }
 
     /// Why the applier may not grant this role, if it may not.
-    fn may_grant(&self, role: &RoleName) -> Result<(), String> {
+    fn may_grant(&self, i: usize) -> Result<(), &'static str> {
         let applier = &self.target.applier;
+        let role = &self.roles[i];
         if applier.superuser {
             return Ok(());
         }
-        if self.created(role) {
+        if role.created {
             // On 16+ the creator holds ADMIN OPTION on what it creates; before, CREATEROLE does.
             return Ok(());
         }
-        if self.target.is_applier(role) && self.v16() {
-            return Err("a role holds no ADMIN OPTION on itself (PostgreSQL 16+)".to_owned());
+        if role.applier && self.v16() {
+            return Err("a role holds no ADMIN OPTION on itself (PostgreSQL 16+)");
         }
-        if let Some(existing) = self.target.existing(role) {
+        if let Some(existing) = role.existing {
             if existing.superuser {
-                return Err("it is a superuser role; only superusers may grant it".to_owned());
+                return Err("it is a superuser role; only superusers may grant it");
             }
             if existing.admin
                 || self.target.manages_all_roles
@@ -984,32 +1118,40 @@ impl Cleaner<'_, '_> {
             {
                 return Ok(());
             }
-            return Err("it holds no ADMIN OPTION on it".to_owned());
+            return Err("it holds no ADMIN OPTION on it");
         }
         if self.target.manages_all_roles || (!self.v16() && applier.createrole) {
             return Ok(());
         }
         if self.live {
-            return Err(
-                "the role does not exist there and this script does not create it".to_owned(),
-            );
+            return Err("the role does not exist there and this script does not create it");
         }
-        Err("on PostgreSQL 16+ granting needs ADMIN OPTION on the role, which the profile does not assume".to_owned())
+        Err("on PostgreSQL 16+ granting needs ADMIN OPTION on the role, which the profile does not assume")
     }
 
     /// Why a `GRANTED BY` clause cannot stay, if it cannot.
-    fn grantor_refused(&self, grantor: &RoleName) -> Option<String> {
-        if self.policy.provider_rule(grantor).is_some() {
-            return Some("it is a provider role".to_owned());
+    fn grantor_refused(&self, g: usize) -> Option<GrantorRefusal> {
+        let grantor = &self.roles[g];
+        if grantor.provider.is_some() {
+            return Some(GrantorRefusal::ProviderRole);
         }
-        if self.target.applier.superuser || self.target.is_applier(grantor) {
+        if self.target.applier.superuser || grantor.applier {
             return None;
         }
         if self.v16() {
-            let privileged = self.target.existing(grantor).is_some_and(|e| e.privileges);
-            return (!privileged).then(|| format!("{} lacks the privileges of {} (PostgreSQL 16+); the applying role becomes the grantor", self.applier_label(), grantor.quoted()));
+            let privileged = grantor.existing.is_some_and(|e| e.privileges);
+            return (!privileged).then_some(GrantorRefusal::LacksPrivileges);
         }
-        Some(format!("only superusers may name another grantor on PostgreSQL {}; the applying role becomes the grantor", self.major()))
+        Some(GrantorRefusal::OnlySuperusers)
+    }
+
+    /// The reason for a refused `GRANTED BY`, for a message.
+    fn explain_grantor(&self, refusal: GrantorRefusal, g: usize) -> String {
+        match refusal {
+            GrantorRefusal::ProviderRole => "it is a provider role".to_owned(),
+            GrantorRefusal::LacksPrivileges => format!("{} lacks the privileges of {} (PostgreSQL 16+); the applying role becomes the grantor", self.applier_label(), self.quoted(g)),
+            GrantorRefusal::OnlySuperusers => format!("only superusers may name another grantor on PostgreSQL {}; the applying role becomes the grantor", self.major()),
+        }
     }
 
     fn parameter_grant(
@@ -1018,7 +1160,6 @@ impl Cleaner<'_, '_> {
         parameters: &[String],
         grantees: &[RoleName],
     ) -> Action {
-        let object = ObjectRef::new("parameter-privilege", parameters.join(", "));
         let why = if self.major() < 15 {
             Some(format!(
                 "PostgreSQL {} has no privileges on parameters",
@@ -1031,81 +1172,51 @@ impl Cleaner<'_, '_> {
         };
         match why {
             Some(why) => {
-                let names: Vec<String> = grantees.iter().map(RoleName::quoted).collect();
-                let msg = format!(
-                    "privilege on {} for {} dropped: {why}",
-                    parameters.join(", "),
-                    names.join(", ")
-                );
-                self.report_kind("parameter-privilege", object, msg, stmt);
+                self.report_kind("parameter-privilege", stmt, |_| {
+                    let names: Vec<String> = grantees.iter().map(RoleName::quoted).collect();
+                    let parameters = parameters.join(", ");
+                    let msg = format!(
+                        "privilege on {parameters} for {} dropped: {why}",
+                        names.join(", ")
+                    );
+                    (ObjectRef::new("parameter-privilege", parameters), msg)
+                });
                 Action::Drop
             }
             None => Action::Keep,
         }
     }
 
-    fn comment(&mut self, stmt: &Statement, name: RoleName, text: Option<String>) -> Action {
-        if let Some(action) = self.untouchable(stmt, &name, "COMMENT ON ROLE") {
+    fn comment(&mut self, stmt: &Statement, name: &RoleName) -> Action {
+        let i = self.id(name);
+        if let Some(action) = self.untouchable(stmt, i, "COMMENT ON ROLE") {
             return action;
         }
-        self.state(&name).role.comment = text;
-        self.alterable_or_drop(stmt, &name, "COMMENT ON ROLE")
+        self.alterable_or_drop(stmt, i, "COMMENT ON ROLE")
     }
 }
 
-fn record_option(role: &mut Role, option: &RoleOption) {
+/// A role's name quoted for SQL.
+fn quoted<'r>(role: &'r RoleState) -> &'r str {
+    role.quoted.as_deref().unwrap_or(role.name.as_str())
+}
+
+/// Appends an option of `CREATE ROLE` / `ALTER ROLE ... WITH` as SQL.
+fn push_option(sql: &mut String, option: &RoleOption) {
     match option {
-        RoleOption::Attribute(attribute, value) => role.set_attribute(*attribute, *value),
-        RoleOption::ConnectionLimit(n) => role.connection_limit = *n,
-        RoleOption::Password(Some(p)) => role.password = PasswordKind::classify(p),
-        RoleOption::Password(None) => role.password = PasswordKind::None,
-        RoleOption::ValidUntil(v) => role.valid_until = Some(v.clone()),
+        RoleOption::Attribute(attribute, value) => sql.push_str(attribute.keyword_for(*value)),
+        RoleOption::ConnectionLimit(n) => {
+            sql.push_str("CONNECTION LIMIT ");
+            sql.push_str(&n.to_string());
+        }
+        RoleOption::Password(Some(p)) => {
+            sql.push_str("PASSWORD ");
+            sql.push_str(&quote_literal(p));
+        }
+        RoleOption::Password(None) => sql.push_str("PASSWORD NULL"),
+        RoleOption::ValidUntil(v) => {
+            sql.push_str("VALID UNTIL ");
+            sql.push_str(&quote_literal(v));
+        }
     }
-}
-
-fn render_option(option: &RoleOption) -> String {
-    match option {
-        RoleOption::Attribute(attribute, value) => attribute.keyword_for(*value).to_owned(),
-        RoleOption::ConnectionLimit(n) => format!("CONNECTION LIMIT {n}"),
-        RoleOption::Password(Some(p)) => format!("PASSWORD {}", quote_literal(p)),
-        RoleOption::Password(None) => "PASSWORD NULL".to_owned(),
-        RoleOption::ValidUntil(v) => format!("VALID UNTIL {}", quote_literal(v)),
-    }
-}
-
-fn render_role(verb: &str, name: &RoleName, options: &[RoleOption]) -> String {
-    if options.is_empty() {
-        return format!("{verb} {};", name.quoted());
-    }
-    let options: Vec<String> = options.iter().map(render_option).collect();
-    format!("{verb} {} WITH {};", name.quoted(), options.join(" "))
-}
-
-fn render_grant(role: &RoleName, member: &RoleName, grant: &RoleGrant, v16: bool) -> String {
-    let mut options = Vec::new();
-    match grant.admin {
-        Some(true) => options.push("ADMIN OPTION".to_owned()),
-        Some(false) if v16 => options.push("ADMIN FALSE".to_owned()),
-        _ => {}
-    }
-    if let Some(inherit) = grant.inherit {
-        options.push(format!(
-            "INHERIT {}",
-            if inherit { "TRUE" } else { "FALSE" }
-        ));
-    }
-    if let Some(set) = grant.set {
-        options.push(format!("SET {}", if set { "TRUE" } else { "FALSE" }));
-    }
-    let mut sql = format!("GRANT {} TO {}", role.quoted(), member.quoted());
-    if !options.is_empty() {
-        sql.push_str(" WITH ");
-        sql.push_str(&options.join(", "));
-    }
-    if let Some(grantor) = &grant.grantor {
-        sql.push_str(" GRANTED BY ");
-        sql.push_str(&grantor.quoted());
-    }
-    sql.push(';');
-    sql
 }

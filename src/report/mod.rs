@@ -172,6 +172,29 @@ impl FindingSink for Collected {
             }
         }
     }
+
+    fn tally_unkept(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        rule: Option<&Arc<str>>,
+    ) -> bool {
+        if self.every.is_some() {
+            return false;
+        }
+        let Some(&i) = self.group_index.get(&(severity, Cow::Borrowed(code))) else {
+            return false;
+        };
+        let group = &mut self.groups[i];
+        if group.shown.len() < SHOWN_PER_CODE {
+            return false;
+        }
+        group.hidden += 1;
+        self.total += 1;
+        let key = (Reverse(severity), Cow::Borrowed(code), rule.cloned());
+        *self.counts.entry(key).or_default() += 1;
+        true
+    }
 }
 
 impl From<Vec<Finding>> for Collected {
@@ -511,6 +534,33 @@ mod tests {
         let text = String::from_utf8(text).unwrap();
         assert!(text.contains("… and 980 more role.a"), "{text}");
         assert!(render(&report, Format::Json, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn the_human_collector_tallies_what_it_would_not_show() {
+        let rule: Arc<str> = Arc::from("r");
+        let mut c = Collected::for_format(Format::Table);
+        assert!(
+            !c.tally_unkept(Severity::Info, "role.a", Some(&rule)),
+            "an unseen code is shown"
+        );
+        for i in 0..20 {
+            c.push(finding("role.a", Severity::Info, i).rule(&rule));
+        }
+        assert!(!c.tally_unkept(Severity::Warning, "role.a", Some(&rule)));
+        assert!(c.tally_unkept(Severity::Info, "role.a", Some(&rule)));
+        assert!(c.tally_unkept(Severity::Info, "role.a", None));
+        assert_eq!(c.len(), 22);
+        assert_eq!((c.groups()[0].shown.len(), c.groups()[0].hidden), (20, 2));
+        let counts: Vec<usize> = c.counts.values().copied().collect();
+        assert_eq!(counts, vec![1, 21], "counted under their rule");
+
+        let mut every = Collected::every();
+        for i in 0..30 {
+            every.push(finding("role.a", Severity::Info, i));
+        }
+        assert!(!every.tally_unkept(Severity::Info, "role.a", None));
+        assert_eq!(every.len(), 30);
     }
 
     /// Regression: a message holding `<cluster>/...` lost that part on GitHub, which took it for
