@@ -138,12 +138,7 @@ async fn run(
                 )
             )
         };
-        let interrupt = async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.stop("interrupted (Ctrl-C)".to_owned()).await;
-            }
-            std::future::pending::<()>().await
-        };
+        let interrupt = interrupted(&stop, "interrupted (Ctrl-C)");
         let ((source_counts, source_leader), (target_counts, target_leader)) = tokio::select! {
             both = counting => both,
             _ = interrupt => unreachable!("the interrupt future never completes"),
@@ -166,13 +161,7 @@ async fn run(
         progress.set_length(missing.len() as u64);
         progress.set_position(0);
         progress.set_message("ANALYZE");
-        let interrupt = async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.stop("interrupted (Ctrl-C) during ANALYZE".to_owned())
-                    .await;
-            }
-            std::future::pending::<()>().await
-        };
+        let interrupt = interrupted(&stop, "interrupted (Ctrl-C) during ANALYZE");
         analyzed = tokio::select! {
             done = count::analyze(target_spec, missing, options.jobs, &stop, progress) => done,
             _ = interrupt => unreachable!("the interrupt future never completes"),
@@ -199,6 +188,14 @@ async fn run(
         incomplete,
         counting,
     })
+}
+
+/// Stops the run when Ctrl-C arrives; never completes, so it only ever loses a `select!`.
+async fn interrupted(stop: &Stop, why: &str) {
+    if tokio::signal::ctrl_c().await.is_ok() {
+        stop.stop(why.to_owned()).await;
+    }
+    std::future::pending::<()>().await
 }
 
 /// Reads a side's catalogs in its leader's snapshot.
