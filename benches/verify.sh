@@ -7,7 +7,7 @@
 #                          [--repo DIR] [--no-build]
 #   --tables N            tables made by gen_schema.sh (default 200)
 #   --rows N              rows made by gen_rows.sh over all of them (default 20000000)
-#   --source-major M      PostgreSQL major of the source (default 15; 13 also tested)
+#   --source-major M      PostgreSQL major of the source (default 15; 13 from the pgparity-pg cache)
 #   --jobs N              connections per server, for verify and the psql baselines (default 4)
 #   --runs N              hyperfine runs per command, after 1 warmup (default 5)
 #   --shared-buffers S    shared_buffers of each server (default 2GB)
@@ -129,7 +129,7 @@ fi
 [[ -x $bin ]] || die "$bin not found"
 # A private copy: another build in a shared CARGO_TARGET_DIR must not swap it mid-benchmark.
 cp "$bin" "$run/pgparity"
-bin=$run/pgparity
+bin_from=$bin bin=$run/pgparity
 have_verify=0
 if "$bin" --help 2>/dev/null | grep -Eq '^[[:space:]]+verify([[:space:]]|$)'; then have_verify=1; fi
 
@@ -493,7 +493,7 @@ if ((have_verify)); then
         + " (" + ([.findings // [] | group_by(.code)[] | "\(length) \(.[0].code)"] | join(", ")) + ")"' \
         "$run/verify.json" 2>/dev/null) || verify_found=''
 else
-    verify_note="not measured: $run/pgparity (from $repo) has no \`verify\` command (pgparity --help); rerun when it lands"
+    verify_note="not measured: $run/pgparity (copied from ${bin_from}) has no \`verify\` command (pgparity --help); rerun when it lands (or, if $repo has it, another checkout sharing the target directory may have replaced the binary: see CARGO_TARGET_DIR)"
     note "$verify_note"
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
