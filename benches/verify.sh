@@ -7,7 +7,7 @@
 #                          [--repo DIR] [--no-build]
 #   --tables N            tables made by gen_schema.sh (default 200)
 #   --rows N              rows made by gen_rows.sh over all of them (default 20000000)
-#   --source-major M      PostgreSQL major of the source (default 15; 13 also tested)
+#   --source-major M      PostgreSQL major of the source (default 15; 13 from the pgparity-pg cache)
 #   --jobs N              connections per server, for verify and the psql baselines (default 4)
 #   --runs N              hyperfine runs per command, after 1 warmup (default 5)
 #   --shared-buffers S    shared_buffers of each server (default 2GB)
@@ -129,7 +129,7 @@ fi
 [[ -x $bin ]] || die "$bin not found"
 # A private copy: another build in a shared CARGO_TARGET_DIR must not swap it mid-benchmark.
 cp "$bin" "$run/pgparity"
-bin=$run/pgparity
+bin_from=$bin bin=$run/pgparity
 have_verify=0
 if "$bin" --help 2>/dev/null | grep -Eq '^[[:space:]]+verify([[:space:]]|$)'; then have_verify=1; fi
 
@@ -400,11 +400,37 @@ check_counts "$run/warm-tgt.tsv" "warm-up pass, target"
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 q() { printf '%q' "$1"; }
+# The machine may be shared (another session compiling Rust): what other processes took of the
+# CPUs during a timing is measured, not guessed. cpu_ticks SHELL_PID prints "WALL BUSY OURS":
+# the wall clock, busy ticks of all CPUs (/proc/stat) and ticks of this benchmark: the children
+# that shell has reaped (hyperfine and whatever it ran) and the two servers (each postmaster
+# with the backends and parallel workers it has reaped; between timings only its background
+# processes run).
+hz=$(getconf CLK_TCK)
+ncpu=$(nproc)
+cpu_ticks() {
+    local pid ours=0 f
+    read -r -a f <"/proc/$1/stat"
+    ours=$((f[13] + f[14] + f[15] + f[16]))
+    for pid in "$(head -n 1 "$src_data/postmaster.pid")" "$(head -n 1 "$tgt_data/postmaster.pid")"; do
+        read -r -a f <"/proc/$pid/stat"
+        ours=$((ours + f[13] + f[14] + f[15] + f[16]))
+    done
+    read -r -a f </proc/stat
+    echo "$EPOCHREALTIME $((f[1] + f[2] + f[3] + f[6] + f[7] + f[8])) $ours"
+}
 time_it() { # time_it NAME OK_CODES COMMAND-LINE: hyperfine; prints the median
-    local name=$1 ok=$2 cmd=$3 bad
+    local name=$1 ok=$2 cmd=$3 bad before after me=$BASHPID
+    before=$(cpu_ticks "$me")
     hyperfine --shell=bash --warmup 1 --runs "$runs" --ignore-failure --style basic \
         --export-json "$run/$name.hyperfine.json" -n "$name" "$cmd" >&2 \
         || die "hyperfine failed for $name"
+    after=$(cpu_ticks "$me")
+    # Share of all CPUs used by other processes during this timing, in percent.
+    awk -v b="$before" -v a="$after" -v hz="$hz" -v n="$ncpu" 'BEGIN {
+        split(b, x, " "); split(a, y, " ")
+        other = (y[2] - x[2]) - (y[3] - x[3]); if (other < 0) other = 0
+        printf "%.0f\n", 100 * other / hz / ((y[1] - x[1]) * n) }' >"$run/$name.other-cpu"
     # --ignore-failure accepts every exit code: check them here.
     bad=$(jq -r --arg ok "$ok" '[.results[0].exit_codes[]
             | select(. as $c | $ok | split(" ") | map(tonumber) | any(. == $c) | not)]
@@ -467,12 +493,20 @@ if ((have_verify)); then
         + " (" + ([.findings // [] | group_by(.code)[] | "\(length) \(.[0].code)"] | join(", ")) + ")"' \
         "$run/verify.json" 2>/dev/null) || verify_found=''
 else
-    verify_note="not measured: $run/pgparity (from $repo) has no \`verify\` command (pgparity --help); rerun when it lands"
+    verify_note="not measured: $run/pgparity (copied from ${bin_from}) has no \`verify\` command (pgparity --help); rerun when it lands (or, if $repo has it, another checkout sharing the target directory may have replaced the binary: see CARGO_TARGET_DIR)"
     note "$verify_note"
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- 5. summary ----------------------------------------------------------------------------
+other_cpu='' other_max=0
+for name in sessions-src sessions-tgt sessions-both per-table-src per-table-tgt per-table-both verify; do
+    [[ -s $run/$name.other-cpu ]] || continue
+    if [[ $run/$name.other-cpu -ot $run/warm-src.tsv ]]; then continue; fi # from an earlier run
+    pct=$(cat "$run/$name.other-cpu")
+    other_cpu+="${other_cpu:+, }$name $pct%"
+    if ((pct > other_max)); then other_max=$pct; fi
+done
 fmt() { awk -v v="$1" 'BEGIN { printf "%7.3f s", v }'; }
 {
     echo "verify benchmark: $ntables tables, $expect_total rows (database bench), --jobs $jobs"
@@ -481,7 +515,10 @@ fmt() { awk -v v="$1" 'BEGIN { printf "%7.3f s", v }'; }
     echo "  heaps:   all-visible pages: source $src_visible, target $tgt_visible (an index-only count(*) needs them)"
     echo "  servers: fsync=off, shared_buffers=$shared_buffers, autovacuum=off, max_connections=30, Unix sockets; psql $("$psql" --version | awk '{ print $NF }')"
     echo "  timer:   hyperfine $(hyperfine --version | awk '{ print $2 }'), 1 warmup, $runs runs; medians. Warm-up pass (sessions): source $warm_src s, target $warm_tgt s"
-    echo "  load:    $load_before before, $load_after after ($(nproc) CPUs)"
+    echo "  load:    $load_before before, $load_after after ($ncpu CPUs); CPU share other processes took during each timing: $other_cpu"
+    if ((other_max > 10)); then
+        echo "  WARNING: other processes took up to $other_max% of the CPUs during the timings: the medians above are inflated by it; rerun when the machine is quiet"
+    fi
     echo "  commit:  $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown) ($repo)"
     echo
     printf '  %-44s %10s %10s %12s\n' "median" "source" "target" "both at once"
