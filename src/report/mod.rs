@@ -252,8 +252,12 @@ pub fn render<X: Serialize>(
                 extra: &report.extra,
                 findings,
             };
-            serde_json::to_writer_pretty(&mut *out, &document)?;
-            writeln!(out)
+            // serde_json writes a report in many small pieces; a buffer of our own takes them
+            // without a dynamic call each (3.8 million lines for 210,000 findings).
+            let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut *out);
+            serde_json::to_writer_pretty(&mut buffered, &document)?;
+            writeln!(buffered)?;
+            buffered.flush()
         }
         Format::Table => render_text(report, out),
         Format::Markdown => render_markdown(report, out),
