@@ -14,7 +14,7 @@ use crate::catalog::{
     quote_literal, ExistingRole, FactsOrigin, PasswordKind, RoleAttribute, RoleName, TargetFacts,
 };
 use crate::dump::lexer::{Item, LexError, Lexer, Statement};
-use crate::dump::redact::redact_passwords;
+use crate::dump::redact::redacted;
 use crate::dump::roles::{recognize, RoleGrant, RoleOption, RoleStatement, SettingChange};
 use crate::findings::{Finding, FindingSink, Location, ObjectRef, Severity};
 use crate::rules::{Policy, Rule};
@@ -381,7 +381,7 @@ impl<'a> Cleaner<'a, '_> {
         let statement = match &self.redacted {
             Some((line, text)) if *line == stmt.line => text.clone(),
             _ => {
-                let text: Arc<str> = Arc::from(redact_passwords(&stmt.text));
+                let text: Arc<str> = Arc::from(redacted(&stmt.text).as_ref());
                 self.redacted = Some((stmt.line, text.clone()));
                 text
             }
