@@ -157,7 +157,8 @@ fn string_literal(sql: &str, start: usize, escapes: bool) -> Result<(String, usi
                 value.push_str(&sql[run..j]);
                 return Ok((value, j + 1));
             }
-            b'\\' if escapes => {
+            _ => {
+                // A backslash: quote_or_escape stops at one only in an E'' string.
                 value.push_str(&sql[run..j]);
                 let next = sql[j + 1..]
                     .chars()
@@ -176,7 +177,6 @@ fn string_literal(sql: &str, start: usize, escapes: bool) -> Result<(String, usi
                 j += 1 + next.len_utf8();
                 run = j;
             }
-            _ => unreachable!("quote_or_escape stops at quotes, and at backslashes in E''"),
         }
     }
     Err(TokenError("unterminated string".to_owned()))
