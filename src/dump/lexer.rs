@@ -7,7 +7,7 @@
 //! end of its line: `\connect`, `\restrict`), and `COPY ... FROM stdin` data, which it skips and
 //! counts without keeping.
 
-use super::tokens::{block_comment_end, dollar_tag_len, is_ident_byte};
+use super::tokens::{block_comment_end, dollar_tag_len, is_ident_byte, quote_or_escape};
 use std::collections::VecDeque;
 use std::io::BufRead;
 use thiserror::Error;
@@ -158,7 +158,7 @@ impl<R: BufRead> Lexer<R> {
         if self.line_no == 1 && self.line_buf.starts_with(b"PGDMP") {
             return Err(self.not_text("this is a pg_dump custom-format archive, not SQL text"));
         }
-        if let Some(pos) = self.line_buf.iter().position(|&b| b == 0) {
+        if let Some(pos) = memchr::memchr(0, &self.line_buf) {
             return Err(self.not_text(&format!("NUL byte at column {}: binary data", pos + 1)));
         }
         Ok(true)
@@ -286,12 +286,9 @@ impl<R: BufRead> Lexer<R> {
 
     fn in_statement(&mut self, line: &str, i: usize) -> usize {
         let bytes = line.as_bytes();
-        let special = bytes[i..].iter().position(|&b| {
-            matches!(
-                b,
-                b'\'' | b'"' | b'$' | b'-' | b'/' | b';' | b'(' | b')' | b'\\'
-            )
-        });
+        let special = bytes[i..]
+            .iter()
+            .position(|&b| STATEMENT_SPECIAL[usize::from(b)]);
         let Some(offset) = special else {
             self.stmt.push_str(&line[i..]);
             return bytes.len();
@@ -405,21 +402,18 @@ impl<R: BufRead> Lexer<R> {
     fn in_single_quote(&mut self, line: &str, i: usize, escapes: bool) -> usize {
         let bytes = line.as_bytes();
         let mut j = i;
-        while j < bytes.len() {
-            match bytes[j] {
-                b'\\' if escapes => j += 2,
-                b'\'' if bytes.get(j + 1) == Some(&b'\'') => j += 2,
-                b'\'' => {
-                    self.append(&line[i..=j]);
-                    self.state = State::Normal;
-                    return j + 1;
-                }
-                _ => j += 1,
+        while let Some(at) = quote_or_escape(&bytes[j.min(bytes.len())..], escapes) {
+            let k = j + at;
+            if bytes[k] == b'\\' || bytes.get(k + 1) == Some(&b'\'') {
+                j = k + 2; // an escaped character or a doubled quote
+                continue;
             }
+            self.append(&line[i..=k]);
+            self.state = State::Normal;
+            return k + 1;
         }
-        let end = j.min(bytes.len());
-        self.append(&line[i..end]);
-        end
+        self.append(&line[i..]);
+        bytes.len()
     }
 
     fn in_double_quote(&mut self, line: &str, i: usize) -> usize {
@@ -545,6 +539,19 @@ impl<R: BufRead> Iterator for Lexer<R> {
         self.pending.pop_front().map(Ok)
     }
 }
+
+/// The bytes that end a stretch of plain statement text: quotes, `$`, the starts of comments,
+/// `;`, parentheses and `\`.
+const STATEMENT_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let specials = b"'\"$-/;()\\";
+    let mut k = 0;
+    while k < specials.len() {
+        table[specials[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
 
 fn trim_newline(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);

@@ -1,10 +1,17 @@
 //! Keeps secrets out of reports, logs and errors.
 
+use std::borrow::Cow;
+
 /// Replaces the literal after every `PASSWORD` keyword with `'***'`. It works on text that may be
 /// cut short (an error snippet), so it does not need a complete statement.
 pub fn redact_passwords(text: &str) -> String {
+    redacted(text).into_owned()
+}
+
+/// [`redact_passwords`], borrowing `text` when there is nothing to hide in it.
+pub fn redacted(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
     let mut copied = 0;
     let mut search = 0;
     while let Some(kw) = find_keyword(bytes, search, b"password") {
@@ -27,24 +34,30 @@ pub fn redact_passwords(text: &str) -> String {
         copied = literal_end;
         search = literal_end;
     }
+    if out.is_empty() {
+        return Cow::Borrowed(text);
+    }
     out.push_str(&text[copied..]);
-    out
+    Cow::Owned(out)
 }
 
 /// The next whole-word, case-insensitive occurrence of `word` (lower-case ASCII) at or after `from`.
 fn find_keyword(bytes: &[u8], from: usize, word: &[u8]) -> Option<usize> {
+    let (lower, upper) = (word[0], word[0].to_ascii_uppercase());
     let mut i = from;
-    while i + word.len() <= bytes.len() {
-        let hit = bytes[i].eq_ignore_ascii_case(&word[0])
-            && bytes[i..i + word.len()].eq_ignore_ascii_case(word);
-        if hit {
-            let before_ok = i == 0 || !is_word_byte(bytes[i - 1]);
-            let after_ok = bytes.get(i + word.len()).is_none_or(|&b| !is_word_byte(b));
+    while let Some(at) = memchr::memchr2(lower, upper, bytes.get(i..)?) {
+        let start = i + at;
+        let candidate = bytes.get(start..start + word.len())?;
+        if candidate.eq_ignore_ascii_case(word) {
+            let before_ok = start == 0 || !is_word_byte(bytes[start - 1]);
+            let after_ok = bytes
+                .get(start + word.len())
+                .is_none_or(|&b| !is_word_byte(b));
             if before_ok && after_ok {
-                return Some(i);
+                return Some(start);
             }
         }
-        i += 1;
+        i = start + 1;
     }
     None
 }
@@ -70,7 +83,22 @@ fn is_word_byte(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_passwords;
+    use super::{redact_passwords, redacted};
+    use std::borrow::Cow;
+
+    #[test]
+    fn text_without_a_password_is_borrowed() {
+        let grant = "GRANT a TO b GRANTED BY postgres;";
+        assert!(matches!(redacted(grant), Cow::Borrowed(text) if text == grant));
+        assert!(matches!(
+            redacted("ALTER ROLE passwords PASSWORD NULL; -- password"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            redacted("ALTER ROLE p WITH PASSWORD 'x' VALID UNTIL 'infinity';"),
+            "ALTER ROLE p WITH PASSWORD '***' VALID UNTIL 'infinity';"
+        );
+    }
 
     #[test]
     fn hashes_and_clear_passwords_are_hidden() {

@@ -239,7 +239,8 @@ impl<'t, 'a> Cursor<'t, 'a> {
 
 fn role_options(t: &mut Cursor) -> Option<Vec<RoleOption>> {
     t.eat_kw("WITH");
-    let mut options = Vec::new();
+    // One option per token at most: room for all of them at once, not growing one by one.
+    let mut options = Vec::with_capacity(t.tokens.len() - t.pos);
     while !t.at_end() {
         let Some(Token::Word(word)) = t.next() else {
             return None;

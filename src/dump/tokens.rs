@@ -145,7 +145,8 @@ fn string_literal(sql: &str, start: usize, escapes: bool) -> Result<(String, usi
     let mut value = String::new();
     let mut run = start;
     let mut j = start;
-    while j < bytes.len() {
+    while let Some(at) = quote_or_escape(&bytes[j.min(bytes.len())..], escapes) {
+        j += at;
         match bytes[j] {
             b'\'' if bytes.get(j + 1) == Some(&b'\'') => {
                 value.push_str(&sql[run..=j]);
@@ -156,7 +157,8 @@ fn string_literal(sql: &str, start: usize, escapes: bool) -> Result<(String, usi
                 value.push_str(&sql[run..j]);
                 return Ok((value, j + 1));
             }
-            b'\\' if escapes => {
+            _ => {
+                // A backslash: quote_or_escape stops at one only in an E'' string.
                 value.push_str(&sql[run..j]);
                 let next = sql[j + 1..]
                     .chars()
@@ -175,7 +177,6 @@ fn string_literal(sql: &str, start: usize, escapes: bool) -> Result<(String, usi
                 j += 1 + next.len_utf8();
                 run = j;
             }
-            _ => j += 1,
         }
     }
     Err(TokenError("unterminated string".to_owned()))
@@ -222,7 +223,28 @@ pub(crate) fn dollar_tag_len(text: &[u8]) -> Option<usize> {
 
 /// True for a byte that may continue an identifier (`a$b`, `é`) or a parameter (`$1`).
 pub(crate) fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+    IDENT_BYTES[usize::from(b)]
+}
+
+/// [`is_ident_byte`] as a table, looked up once per byte of every word.
+const IDENT_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$' || byte >= 0x80;
+        b += 1;
+    }
+    table
+};
+
+/// Where the next `'` is in `bytes`, or the next `\` too in an escape string (`E'...'`).
+pub(crate) fn quote_or_escape(bytes: &[u8], escapes: bool) -> Option<usize> {
+    if escapes {
+        memchr::memchr2(b'\'', b'\\', bytes)
+    } else {
+        memchr::memchr(b'\'', bytes)
+    }
 }
 
 /// The length of the dollar-quote tag opening at `at`, unless the `$` there continues an

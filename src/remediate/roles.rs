@@ -14,11 +14,11 @@ use crate::catalog::{
     quote_literal, ExistingRole, FactsOrigin, PasswordKind, RoleAttribute, RoleName, TargetFacts,
 };
 use crate::dump::lexer::{Item, LexError, Lexer, Statement};
-use crate::dump::redact::redact_passwords;
+use crate::dump::redact::redacted;
 use crate::dump::roles::{recognize, RoleGrant, RoleOption, RoleStatement, SettingChange};
 use crate::findings::{Finding, FindingSink, Location, ObjectRef, Severity};
 use crate::rules::{Policy, Rule};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 use thiserror::Error;
@@ -113,7 +113,7 @@ pub fn clean_roles<R: BufRead + Send, W: Write + ?Sized>(
         target,
         live: matches!(target.origin, FactsOrigin::Live { .. }),
         roles: Vec::new(),
-        index: HashMap::new(),
+        index: FxHashMap::default(),
         redacted: None,
         file_shared: Arc::from(file),
         applier_label: match &target.applier.name {
@@ -269,8 +269,9 @@ struct Cleaner<'a, 's> {
     live: bool,
     /// Every role the script names, with what the cleanup decided about it.
     roles: Vec<RoleState<'a>>,
-    /// Where each role is in `roles`.
-    index: HashMap<RoleName, usize>,
+    /// Where each role is in `roles`. FxHash costs a fraction of SipHash per lookup; names
+    /// crafted to collide could make a script slow to clean, never cleaned wrongly.
+    index: FxHashMap<RoleName, usize>,
     /// The redacted text of the statement being cleaned, shared by its findings.
     redacted: Option<(u64, Arc<str>)>,
     /// The input's name, shared by every finding.
@@ -380,7 +381,7 @@ impl<'a> Cleaner<'a, '_> {
         let statement = match &self.redacted {
             Some((line, text)) if *line == stmt.line => text.clone(),
             _ => {
-                let text: Arc<str> = Arc::from(redact_passwords(&stmt.text));
+                let text: Arc<str> = Arc::from(redacted(&stmt.text).as_ref());
                 self.redacted = Some((stmt.line, text.clone()));
                 text
             }

@@ -28,12 +28,17 @@ pub enum Format {
 /// How many findings of one code the human formats show before summarizing the rest.
 const SHOWN_PER_CODE: usize = 20;
 
+/// How many findings a chunk of [`Collected`]'s every-finding list holds.
+const CHUNK: usize = 4096;
+
 /// Findings as a report needs them: every one for JSON, or for the human formats only the first
 /// few of each severity and code, with counts. A run with hundreds of thousands of findings
 /// then holds a few dozen.
 #[derive(Debug, Default)]
 pub struct Collected {
-    every: Option<Vec<Finding>>,
+    /// Every finding in order, when kept: in chunks of [`CHUNK`], so that holding hundreds of
+    /// thousands never copies them all into a larger buffer (and never touches twice the memory).
+    every: Option<Vec<Vec<Finding>>>,
     /// One per severity and code, in order of first appearance.
     groups: Vec<Group>,
     group_index: HashMap<(Severity, Cow<'static, str>), usize>,
@@ -81,8 +86,8 @@ impl Collected {
     }
 
     /// Every finding in the order collected, when this collector keeps them all.
-    pub fn all(&self) -> Option<&[Finding]> {
-        self.every.as_deref()
+    pub fn all(&self) -> Option<impl Iterator<Item = &Finding> + Clone> {
+        self.every.as_ref().map(|chunks| chunks.iter().flatten())
     }
 
     /// The groups in reading order: most severe first, then first appearance.
@@ -161,14 +166,14 @@ impl FindingSink for Collected {
             match &mut self.every {
                 Some(every) => {
                     group.shown.push(finding.clone());
-                    every.push(finding);
+                    keep_in_order(every, finding);
                 }
                 None => group.shown.push(finding),
             }
         } else {
             group.hidden += 1;
             if let Some(every) = &mut self.every {
-                every.push(finding);
+                keep_in_order(every, finding);
             }
         }
     }
@@ -195,6 +200,16 @@ impl FindingSink for Collected {
         *self.counts.entry(key).or_default() += 1;
         true
     }
+}
+
+/// Appends a finding to the chunks of [`Collected::every`]; the first chunk grows as a run's
+/// findings do, the others are made full size.
+fn keep_in_order(chunks: &mut Vec<Vec<Finding>>, finding: Finding) {
+    if chunks.last().is_none_or(|chunk| chunk.len() == CHUNK) {
+        let capacity = if chunks.is_empty() { 0 } else { CHUNK };
+        chunks.push(Vec::with_capacity(capacity));
+    }
+    chunks.last_mut().expect("a chunk with room").push(finding);
 }
 
 impl From<Vec<Finding>> for Collected {
@@ -234,7 +249,7 @@ pub struct Report<'a, X: Serialize> {
 struct JsonReport<'a, X: Serialize> {
     #[serde(flatten)]
     extra: &'a X,
-    findings: &'a [Finding],
+    findings: &'a [&'a Finding],
 }
 
 /// Writes the report in `format`. JSON needs a collector that kept every finding.
@@ -245,15 +260,23 @@ pub fn render<X: Serialize>(
 ) -> io::Result<()> {
     match format {
         Format::Json => {
-            let findings = report.findings.all().ok_or_else(|| {
-                io::Error::other("a JSON report needs every finding (Collected::every)")
-            })?;
+            let findings: Vec<&Finding> = report
+                .findings
+                .all()
+                .ok_or_else(|| {
+                    io::Error::other("a JSON report needs every finding (Collected::every)")
+                })?
+                .collect();
             let document = JsonReport {
                 extra: &report.extra,
-                findings,
+                findings: &findings,
             };
-            serde_json::to_writer_pretty(&mut *out, &document)?;
-            writeln!(out)
+            // serde_json writes a report in many small pieces; a buffer of our own takes them
+            // without a dynamic call each (3.8 million lines for 210,000 findings).
+            let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut *out);
+            serde_json::to_writer_pretty(&mut buffered, &document)?;
+            writeln!(buffered)?;
+            buffered.flush()
         }
         Format::Table => render_text(report, out),
         Format::Markdown => render_markdown(report, out),
@@ -434,7 +457,7 @@ fn render_junit<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io
     for object in &report.checked {
         add_object(&object.kind, &object.name);
     }
-    for f in findings {
+    for f in findings.clone() {
         add_object(&f.object.kind, &f.object.name);
     }
     for f in findings {
@@ -594,11 +617,12 @@ mod tests {
 
     #[test]
     fn the_json_collector_keeps_every_finding_in_order() {
-        let findings: Vec<Finding> = (0..50)
+        let n = 2 * CHUNK + 50;
+        let findings: Vec<Finding> = (0..n)
             .map(|i| finding("role.a", Severity::Info, i))
             .collect();
         let c = Collected::from(findings.clone());
-        assert_eq!(c.all(), Some(&findings[..]));
-        assert_eq!(c.len(), 50);
+        assert!(c.all().unwrap().eq(&findings), "across chunks too");
+        assert_eq!(c.len(), n);
     }
 }
