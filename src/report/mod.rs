@@ -111,6 +111,15 @@ impl Collected {
         kinds
     }
 
+    /// Counts one finding in the totals, shown or not.
+    fn count(&mut self, severity: Severity, code: Cow<'static, str>, rule: Option<Arc<str>>) {
+        self.total += 1;
+        *self
+            .counts
+            .entry((Reverse(severity), code, rule))
+            .or_default() += 1;
+    }
+
     /// How many findings of each severity were collected.
     pub fn by_severity(&self) -> SeverityCounts {
         let mut counts = SeverityCounts::default();
@@ -138,13 +147,7 @@ pub struct SeverityCounts {
 
 impl FindingSink for Collected {
     fn push(&mut self, finding: Finding) {
-        self.total += 1;
-        let key = (
-            Reverse(finding.severity),
-            finding.code.clone(),
-            finding.rule.clone(),
-        );
-        *self.counts.entry(key).or_default() += 1;
+        self.count(finding.severity, finding.code.clone(), finding.rule.clone());
         let group = match self
             .group_index
             .get(&(finding.severity, finding.code.clone()))
@@ -195,9 +198,7 @@ impl FindingSink for Collected {
             return false;
         }
         group.hidden += 1;
-        self.total += 1;
-        let key = (Reverse(severity), Cow::Borrowed(code), rule.cloned());
-        *self.counts.entry(key).or_default() += 1;
+        self.count(severity, Cow::Borrowed(code), rule.cloned());
         true
     }
 }
