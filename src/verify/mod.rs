@@ -149,7 +149,7 @@ async fn run(
     };
     let counting = started.elapsed();
 
-    let mut analyzed = Vec::new();
+    let mut analyzed = BTreeMap::new();
     let mut incomplete = source_counts.stopped.or(target_counts.stopped);
     if options.analyze && incomplete.is_none() {
         let missing: Vec<QualifiedName> = target
@@ -163,22 +163,31 @@ async fn run(
         progress.set_message("ANALYZE");
         let interrupt = interrupted(&stop, "interrupted (Ctrl-C) during ANALYZE");
         analyzed = tokio::select! {
-            done = count::analyze(target_spec, missing, options.jobs, &stop, progress) => done,
+            done = count::analyze(target_spec, missing, options.jobs, &stop, progress) => {
+                done.into_iter().collect()
+            }
             _ = interrupt => unreachable!("the interrupt future never completes"),
         };
         incomplete = stop.reason();
     }
     progress.finish_and_clear();
 
-    let mut judged = judge(
+    let judged = judge(
         &source,
         &target,
         &source_counts.counts,
         &target_counts.counts,
+        &analyzed,
         options,
         incomplete.is_some(),
     );
-    let written = record_analyze(&mut judged, &analyzed);
+    let written = Written {
+        analyzed: analyzed
+            .iter()
+            .filter(|(_, outcome)| outcome.is_ok())
+            .map(|(name, _)| qualified(name))
+            .collect(),
+    };
     Ok(Verification {
         source_version: source.version,
         target_version: target.version,
@@ -312,6 +321,7 @@ fn judge(
     target: &SideCatalog,
     source_counts: &[(QualifiedName, Counted, Duration)],
     target_counts: &[(QualifiedName, Counted, Duration)],
+    analyzed: &Analyzed,
     options: &Options,
     incomplete: bool,
 ) -> Judged {
@@ -370,7 +380,7 @@ fn judge(
             source_rows: known(&sr),
             target_rows: known(&tr),
             status,
-            analyzed: t.is_some_and(|t| t.analyzed),
+            analyzed: t.is_some_and(|t| t.analyzed) || matches!(analyzed.get(name), Some(Ok(_))),
         });
     }
     if incomplete {
@@ -386,7 +396,7 @@ fn judge(
             ),
         ));
     }
-    never_analyzed(target, &target_rows, &mut findings);
+    statistics(target, &target_rows, analyzed, &mut findings);
     sequences(source, target, &mut findings);
     health(source, target, &mut findings);
     Judged { tables, findings }
@@ -466,88 +476,62 @@ fn compare_rows(
     }
 }
 
-fn never_analyzed(
+/// What `--analyze` did, per table: how long ANALYZE took, or why it failed.
+type Analyzed = BTreeMap<QualifiedName, Result<Duration, String>>;
+
+/// The target's tables without planner statistics, or what `--analyze` did about them.
+fn statistics(
     target: &SideCatalog,
     target_rows: &BTreeMap<QualifiedName, Rows>,
+    analyzed: &Analyzed,
     findings: &mut Vec<Finding>,
 ) {
     for (name, info) in &target.tables {
         if info.kind == TableKind::Partitioned || !info.populated || info.analyzed {
             continue;
         }
-        let rows = match target_rows.get(name) {
-            Some(Rows::Known(n)) => Some(*n),
-            _ => None,
-        };
-        // An empty table has nothing to plan wrongly; the finding is still worth knowing.
-        let severity = if rows == Some(0) {
-            Severity::Info
-        } else {
-            Severity::Warning
-        };
-        findings.push(
-            Finding::new(
-                "table.never-analyzed",
-                severity,
-                table_ref(info.kind, name),
-                format!(
-                    "{} has no planner statistics on the target (never analyzed since the \
-                     restore): queries may get bad plans until ANALYZE runs (--analyze does it)",
-                    qualified(name)
-                ),
-            )
-            .fix(format!("ANALYZE {};", qualified(name))),
-        );
-    }
-}
-
-/// Replaces the never-analyzed findings of the tables ANALYZE ran on, and marks them analyzed.
-fn record_analyze(
-    judged: &mut Judged,
-    analyzed: &[(QualifiedName, Result<Duration, String>)],
-) -> Written {
-    let mut written = Written::default();
-    for (name, outcome) in analyzed {
+        let object = table_ref(info.kind, name);
         let shown = qualified(name);
-        let object_name = format!("{}.{}", name.0, name.1);
-        let position = judged
-            .findings
-            .iter()
-            .position(|f| f.code == "table.never-analyzed" && f.object.name == object_name);
-        let Some(i) = position else { continue };
-        let object = judged.findings[i].object.clone();
-        match outcome {
-            Ok(took) => {
-                judged.findings[i] = Finding::new(
-                    "table.analyzed",
-                    Severity::Info,
+        let finding = match analyzed.get(name) {
+            Some(Ok(took)) => Finding::new(
+                "table.analyzed",
+                Severity::Info,
+                object,
+                format!(
+                    "ANALYZE {shown} ran on the target ({} ms): it had no planner statistics",
+                    took.as_millis()
+                ),
+            ),
+            Some(Err(why)) => Finding::new(
+                "table.analyze-failed",
+                Severity::Warning,
+                object,
+                format!("ANALYZE {shown} failed on the target: {why}"),
+            )
+            .fix(format!("ANALYZE {shown};")),
+            None => {
+                // An empty table has nothing to plan wrongly; the finding is still worth knowing.
+                let empty = matches!(target_rows.get(name), Some(Rows::Known(0)));
+                let severity = if empty {
+                    Severity::Info
+                } else {
+                    Severity::Warning
+                };
+                Finding::new(
+                    "table.never-analyzed",
+                    severity,
                     object,
                     format!(
-                        "ANALYZE {shown} ran on the target ({} ms): it had no planner statistics",
-                        took.as_millis()
+                        "{shown} has no planner statistics on the target (never analyzed since \
+                         the restore): queries may get bad plans until ANALYZE runs (--analyze \
+                         does it)"
                     ),
-                );
-                written.analyzed.push(shown);
-                if let Some(t) = judged
-                    .tables
-                    .iter_mut()
-                    .find(|t| t.schema == name.0 && t.name == name.1)
-                {
-                    t.analyzed = true;
-                }
-            }
-            Err(why) => {
-                judged.findings[i] = Finding::new(
-                    "table.analyze-failed",
-                    Severity::Warning,
-                    object,
-                    format!("ANALYZE {shown} failed on the target: {why}"),
                 )
-                .fix(format!("ANALYZE {shown};"));
+                .fix(format!("ANALYZE {shown};"))
             }
-        }
+        };
+        findings.push(finding);
     }
-    written
 }
 
 fn sequences(source: &SideCatalog, target: &SideCatalog, findings: &mut Vec<Finding>) {
