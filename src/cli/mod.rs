@@ -559,7 +559,7 @@ fn triage(args: TriageArgs) -> Result<ExitCode> {
     use pgparity::triage::{parse_log, Triager};
     let set = RuleSet::load(args.report.rules.as_deref())?;
     let policy = set.policy(&args.profile)?;
-    let triager = Triager::new(&policy)?;
+    let triager = Triager::new(&policy);
     let log = if args.log == "-" {
         parse_log(io::stdin().lock())
     } else {

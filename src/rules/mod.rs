@@ -612,7 +612,7 @@ impl RuleSet {
     }
 }
 
-fn anchored(pattern: &str) -> String {
+pub(crate) fn anchored(pattern: &str) -> String {
     format!("^(?:{pattern})$")
 }
 

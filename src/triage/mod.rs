@@ -24,15 +24,6 @@ struct Matcher<'a> {
     details: Vec<Regex>,
 }
 
-/// Why the rules cannot be used.
-#[derive(Debug, thiserror::Error)]
-#[error("rule {rule}: bad pattern {pattern:?}: {message}")]
-pub struct PatternError {
-    rule: String,
-    pattern: String,
-    message: String,
-}
-
 /// The triage rules of a policy, compiled.
 pub struct Triager<'a> {
     policy: &'a Policy,
@@ -81,8 +72,9 @@ pub struct Group {
 
 impl<'a> Triager<'a> {
     /// Compiles the triage rules of `policy`: the ones about provider roles first, then in
-    /// file order (core, then the profile's).
-    pub fn new(policy: &'a Policy) -> Result<Triager<'a>, PatternError> {
+    /// file order (core, then the profile's). Their patterns were checked when the rules were
+    /// loaded ([`crate::rules::RuleSet::load`]).
+    pub fn new(policy: &'a Policy) -> Triager<'a> {
         let mut matchers = Vec::new();
         for rule in &policy.rules {
             let (messages, details, provider_role, harmless) = match &rule.kind {
@@ -98,28 +90,25 @@ impl<'a> Triager<'a> {
                 } => (messages, details, *provider_role, false),
                 _ => continue,
             };
-            let compile = |patterns: &[String]| {
+            let compile = |patterns: &[String]| -> Vec<Regex> {
                 patterns
                     .iter()
                     .map(|pattern| {
-                        Regex::new(&format!("^(?:{pattern})$")).map_err(|e| PatternError {
-                            rule: rule.id.to_string(),
-                            pattern: pattern.clone(),
-                            message: e.to_string(),
-                        })
+                        Regex::new(&crate::rules::anchored(pattern))
+                            .expect("rule patterns are checked when the rules are loaded")
                     })
-                    .collect::<Result<Vec<_>, _>>()
+                    .collect()
             };
             matchers.push(Matcher {
                 rule,
                 harmless,
                 provider_role,
-                messages: compile(messages)?,
-                details: compile(details)?,
+                messages: compile(messages),
+                details: compile(details),
             });
         }
         matchers.sort_by_key(|m| !m.provider_role);
-        Ok(Triager { policy, matchers })
+        Triager { policy, matchers }
     }
 
     /// The rule that sorts `entry`, if any.
