@@ -305,12 +305,7 @@ impl Cluster {
 
     /// Runs SQL as the superuser in database `db`; panics on error.
     pub fn execute_in(&self, db: &str, sql: &str) {
-        let conninfo = format!(
-            "host={} port={} user=postgres dbname='{}'",
-            self.socket_dir.display(),
-            self.port,
-            db.replace('\\', "\\\\").replace('\'', "\\'")
-        );
+        let conninfo = self.conninfo_in("postgres", db);
         let output = Command::new(client("psql"))
             .args([
                 "-X",
