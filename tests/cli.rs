@@ -325,3 +325,19 @@ fn reports_to_a_named_pipe_keep_it_a_pipe_and_links_stay_links() {
         .unwrap()
         .starts_with("-- Cleaned by pgparity"));
 }
+
+#[test]
+fn verify_refuses_a_file_with_one_clear_line() {
+    let output = pgparity()
+        .args(["verify", "README.md", "host=/nonexistent user=x"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "no report on bad input");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "pgparity: error: README.md: verify compares live databases; give the source as a \
+         connection string (dumps and snapshots hold no row counts yet)\n"
+    );
+}

@@ -441,7 +441,8 @@ fn verify(args: VerifyArgs) -> Result<ExitCode> {
     let spec = |arg: &str, side: &str| -> Result<ConnSpec> {
         if Path::new(arg).exists() {
             anyhow::bail!(
-                "{arg}: verify compares live databases; give the {side} as a connection string                  (dumps and snapshots hold no row counts yet)"
+                "{arg}: verify compares live databases; give the {side} as a connection string \
+                 (dumps and snapshots hold no row counts yet)"
             );
         }
         Ok(ConnSpec::parse(arg, &env)?)
