@@ -117,6 +117,7 @@ fn common_expectation(hstore: &str, pg_trgm: &str) -> DatabaseContents {
             "\"App Schema\".events_2024".to_owned(),
             "\"App Schema\".no_key".to_owned(),
         ],
+        objects: None,
         incompatibilities: vec![
             incompatibility("aclitem-column", "\"App Schema\".grants.acl", "aclitem"),
             incompatibility(

@@ -2,11 +2,16 @@
 //! about one). Every input becomes a [`Catalog`]; every later stage reads one.
 
 pub mod ident;
+pub mod objects;
 pub mod roles;
 pub mod server;
 pub mod target;
 
 pub use ident::{quote_ident, quote_literal, RoleName};
+pub use objects::{
+    qualified, Acl, Column, Constraint, DefaultPrivileges, EventTrigger, Function, Index, Language,
+    Objects, Owned, Policy, Publication, Schema, Sequence, Table, Trigger, Type, View,
+};
 pub use roles::{Membership, PasswordKind, Role, RoleAttribute, RoleSetting};
 pub use server::{
     AvailableExtension, Database, DatabaseContents, Incompatibility, InstalledExtension,

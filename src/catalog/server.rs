@@ -3,7 +3,7 @@
 //! [`Snapshot`] is what `pgparity snapshot` saves and what `diff` and `check` compare, whether
 //! it was just read from a live server or loaded from a file.
 
-use super::Catalog;
+use super::{Catalog, Objects};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -131,6 +131,9 @@ pub struct DatabaseContents {
     pub tables_without_primary_key: Vec<String>,
     /// Objects that block or endanger an upgrade (the catalog checks `pg_upgrade --check` makes).
     pub incompatibilities: Vec<Incompatibility>,
+    /// The schema objects; `None` in snapshots written before pgparity read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objects: Option<Objects>,
 }
 
 /// An installed extension.

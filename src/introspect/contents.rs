@@ -48,6 +48,7 @@ pub async fn read_contents(
                 .map(Table::qualified),
         ),
         incompatibilities,
+        objects: None,
     })
 }
 
