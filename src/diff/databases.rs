@@ -105,6 +105,16 @@ pub(super) fn diff_databases(source: &Snapshot, target: &Snapshot, out: &mut Fin
             );
             out.add_kind("database-differs", object(), msg).fix = Some(fixes.join("\n"));
         }
+        if let (Some(so), Some(to)) = (
+            s.contents.as_ref().and_then(|c| c.objects.as_ref()),
+            t.contents.as_ref().and_then(|c| c.objects.as_ref()),
+        ) {
+            let versions = super::Versions {
+                source: source.server.major,
+                target: target.server.major,
+            };
+            super::diff_objects(name, so, to, versions, out);
+        }
         for (param, value) in &s.settings {
             let now = t.settings.get(param);
             if now == Some(value) {

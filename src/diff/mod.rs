@@ -4,10 +4,14 @@
 
 mod databases;
 mod extensions;
+mod normalize;
+mod objects;
 mod roles;
 mod settings;
 
 pub use extensions::{extension_findings, version_older};
+pub use normalize::{normalized as normalized_definition, Schemas};
+pub use objects::{diff_objects, Versions};
 pub use settings::{describe_value, normalized, Normalized};
 
 use crate::catalog::Snapshot;
