@@ -235,6 +235,9 @@ pub struct View {
     pub materialized: bool,
     /// `pg_get_viewdef(oid)`, without its final `;`.
     pub definition: String,
+    /// A materialized view holds data (`relispopulated`; a dump's `MATERIALIZED VIEW DATA`
+    /// entry). Always true for a view.
+    pub populated: bool,
     /// `reloptions` (`security_barrier=true`, `check_option=local`), sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,

@@ -255,15 +255,20 @@ fn display(lines: &[String], schemas: &Schemas) -> String {
 }
 
 /// Privilege items as both versions can express them: `MAINTAIN` (17) is left out when one
-/// side is older.
-fn acl_items(acl: &Acl, versions: Versions) -> BTreeSet<String> {
-    let items = acl.items();
-    if versions.source.min(versions.target) >= 17 {
-        return items;
-    }
-    items
+/// side is older. The owner's own privileges are written `(owner)=...`, so that an object
+/// whose owner differs is one finding (the owner), not two (the privileges follow the owner).
+fn acl_items(acl: &Acl, versions: Versions, owner: Option<&str>) -> BTreeSet<String> {
+    let older = versions.source.min(versions.target) < 17;
+    let owner = owner.map(|o| format!("{}=", quote_ident(o)));
+    acl.items()
         .into_iter()
-        .filter(|item| !item.ends_with("=MAINTAIN") && !item.ends_with("=MAINTAIN*"))
+        .filter(|item| !(older && (item.ends_with("=MAINTAIN") || item.ends_with("=MAINTAIN*"))))
+        .map(|item| match &owner {
+            Some(owner) if item.starts_with(owner.as_str()) => {
+                format!("(owner)={}", &item[owner.len()..])
+            }
+            _ => item,
+        })
         .collect()
 }
 
@@ -300,7 +305,7 @@ fn flatten(objects: &Objects, versions: Versions) -> Items {
     };
     let owned = |item: Item, owned: &Owned| {
         let mut item = item.owned(owned);
-        item.acl = Some(acl_items(&owned.acl, versions));
+        item.acl = Some(acl_items(&owned.acl, versions, Some(&owned.owner)));
         item
     };
 
@@ -330,7 +335,7 @@ fn flatten(objects: &Objects, versions: Versions) -> Items {
                 &column.identity.as_ref().map(|i| format!("{i} AS IDENTITY")),
             );
             item.some("COLLATE", &column.collation);
-            item.acl = Some(acl_items(&column.acl, versions));
+            item.acl = Some(acl_items(&column.acl, versions, None));
             item.comment = column.comment.clone();
             add(item);
         }
@@ -376,6 +381,7 @@ fn flatten(objects: &Objects, versions: Versions) -> Items {
             item.line(format!("WITH ({})", view.options.join(", ")));
         }
         item.line(view.definition.clone());
+        item.flag(!view.populated, "WITH NO DATA");
         add(item);
         for (index_name, index) in &view.indexes {
             add(index_item(
@@ -471,7 +477,7 @@ fn flatten(objects: &Objects, versions: Versions) -> Items {
     }
     for (key, entry) in &objects.default_privileges {
         let mut item = Item::new("default privileges", key.clone());
-        item.acl = Some(acl_items(&entry.acl, versions));
+        item.acl = Some(acl_items(&entry.acl, versions, None));
         add(item);
     }
     for (name, language) in &objects.languages {

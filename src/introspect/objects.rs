@@ -142,7 +142,8 @@ async fn read_relations(client: &Client, objects: &mut Objects) -> Result<Relati
                  JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid \
                  WHERE x.indrelid = c.oid AND x.indisreplident), \
                 c.reloptions::text[], \
-                CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END \
+                CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
+                c.relispopulated \
          FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace {comment} \
          WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S') AND {USER_SCHEMA} AND {NOT_EXTENSION_MEMBER}",
@@ -172,6 +173,7 @@ async fn read_relations(client: &Client, objects: &mut Objects) -> Result<Relati
                     owned,
                     materialized: relkind == "m",
                     definition: definition.trim_end_matches(';').to_owned(),
+                    populated: row.get(18),
                     options,
                     indexes: BTreeMap::new(),
                     rows: None,
