@@ -43,6 +43,7 @@ pub fn normalized(text: &str, schemas: &Schemas) -> String {
         return text.split_whitespace().collect::<Vec<_>>().join(" ");
     };
     let mut out = String::with_capacity(text.len());
+    let mut previous: Option<&Token<'_>> = None;
     let mut i = 0;
     while i < tokens.len() {
         let token = &tokens[i];
@@ -62,13 +63,68 @@ pub fn normalized(text: &str, schemas: &Schemas) -> String {
             i += 2;
             continue;
         }
-        if !out.is_empty() {
-            out.push(' ');
+        if let Some(previous) = previous {
+            if spaced(previous, token) {
+                out.push(' ');
+            }
         }
         out.push_str(&token.to_string());
+        previous = Some(token);
         i += 1;
     }
     out
+}
+
+/// Keywords after which a `(` is not a call's: `IN (`, `CHECK (`.
+const BEFORE_PARENTHESIS: &[&str] = &[
+    "all",
+    "and",
+    "any",
+    "as",
+    "by",
+    "check",
+    "else",
+    "exists",
+    "filter",
+    "from",
+    "in",
+    "include",
+    "is",
+    "join",
+    "key",
+    "not",
+    "on",
+    "or",
+    "over",
+    "references",
+    "select",
+    "then",
+    "to",
+    "using",
+    "values",
+    "when",
+    "where",
+    "with",
+];
+
+/// Whether a space separates two tokens in the normalized text: as people write SQL, so that
+/// a diff of two definitions reads well (`app.t`, `x::numeric`, `lower(x)`, `(a, b)`).
+fn spaced(previous: &Token<'_>, token: &Token<'_>) -> bool {
+    match (previous, token) {
+        (Token::Punct('.' | '(' | '[' | ':'), _) => false,
+        (_, Token::Punct('.' | ',' | ')' | ']' | ';' | ':' | '[')) => false,
+        (Token::Word(word), Token::Punct('(')) => BEFORE_PARENTHESIS
+            .iter()
+            .any(|k| word.eq_ignore_ascii_case(k)),
+        (Token::QuotedIdent(_), Token::Punct('(')) => false,
+        // The characters of one operator (`>=`, `<>`, `||`), which the tokenizer splits.
+        (Token::Punct(a), Token::Punct(b)) => !(is_operator(*a) && is_operator(*b)),
+        _ => true,
+    }
+}
+
+fn is_operator(c: char) -> bool {
+    "+-*/<>=~!@#%^&|`?".contains(c)
 }
 
 #[cfg(test)]
@@ -101,8 +157,21 @@ mod tests {
                 "SELECT \"Order Items\".\"a\"\"b\" FROM \"Sales Data\".\"Order Items\"",
                 &schemas()
             ),
-            "SELECT \"a\"\"b\" FROM \"Sales Data\" . \"Order Items\""
+            "SELECT \"a\"\"b\" FROM \"Sales Data\".\"Order Items\""
         );
+    }
+
+    #[test]
+    fn the_text_reads_as_sql() {
+        assert_eq!(
+            normalized("CHECK ((total >= (0)::numeric))", &schemas()),
+            "CHECK ((total >= (0)::numeric))"
+        );
+        assert_eq!(
+            normalized("lower(\"select\") WHERE x IN ('a', 'b')", &schemas()),
+            "lower(\"select\") WHERE x IN ('a', 'b')"
+        );
+        assert_eq!(normalized("tags text[]", &schemas()), "tags text[]");
     }
 
     #[test]
