@@ -80,6 +80,8 @@ CREATE FUNCTION app.series(n int, OUT i int, OUT sq int) RETURNS SETOF record
     LANGUAGE sql ROWS 50 AS $$ SELECT g, g * g FROM generate_series(1, n) g $$;
 CREATE FUNCTION app.trg() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = app, public AS $$ BEGIN RETURN NEW; END $$;
+CREATE FUNCTION app.plus(integer, integer) RETURNS integer
+    LANGUAGE internal IMMUTABLE STRICT AS 'int4pl';
 CREATE PROCEDURE app.p(INOUT x int) LANGUAGE plpgsql AS $$ BEGIN x := x + 1; END $$;
 CREATE AGGREGATE app.concat_agg(text) (SFUNC = textcat, STYPE = text, INITCOND = '');
 CREATE TRIGGER t1 BEFORE INSERT OR UPDATE ON app.customers
@@ -539,4 +541,63 @@ fn a_schema_dumped_from_13_and_restored_into_15_and_17_diffs_to_nothing_and_each
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn check_names_objects_a_managed_target_cannot_take() {
+    let cluster = Cluster::start(15);
+    load(&cluster, "app");
+    cluster.execute("CREATE ROLE azure_pg_admin");
+    cluster.execute_in(
+        "app",
+        "CREATE TABLE app.provider_owned (x int); \
+         ALTER TABLE app.provider_owned OWNER TO azure_pg_admin",
+    );
+    let output = pgparity()
+        .args([
+            "check",
+            &cluster.conninfo("postgres"),
+            "--profile",
+            "azure-flexible",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            let code = f["code"].as_str().unwrap();
+            [
+                "object.untrusted-language",
+                "object.event-trigger",
+                "object.owner-dropped",
+            ]
+            .contains(&code)
+        })
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["object"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("object.event-trigger".to_owned(), "audit".to_owned()),
+            (
+                "object.owner-dropped".to_owned(),
+                "azure_pg_admin".to_owned()
+            ),
+            (
+                "object.untrusted-language".to_owned(),
+                "app.plus(integer, integer)".to_owned()
+            ),
+        ]
+    );
 }
