@@ -98,6 +98,9 @@ pub struct Finding {
     pub target: Option<String>,
     /// SQL (or a command) that fixes it, where one exists.
     pub fix: Option<String>,
+    /// A unified diff of the two sides' definitions, for a changed object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
     /// The rule that made this finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<Arc<str>>,
@@ -122,6 +125,7 @@ impl Finding {
             source: None,
             target: None,
             fix: None,
+            diff: None,
             rule: None,
             location: None,
         }

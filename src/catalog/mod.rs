@@ -14,8 +14,8 @@ pub use objects::{
 };
 pub use roles::{Membership, PasswordKind, Role, RoleAttribute, RoleSetting};
 pub use server::{
-    AvailableExtension, Database, DatabaseContents, Incompatibility, InstalledExtension,
-    ServerInfo, Setting, Snapshot, Tablespace, SNAPSHOT_FORMAT,
+    AvailableExtension, Database, DatabaseContents, DumpOrigin, Incompatibility,
+    InstalledExtension, NotUnderstood, ServerInfo, Setting, Snapshot, Tablespace, SNAPSHOT_FORMAT,
 };
 pub use target::{Applier, ExistingRole, FactsOrigin, ParameterFact, TargetFacts};
 

@@ -235,6 +235,10 @@ pub struct View {
     pub materialized: bool,
     /// `pg_get_viewdef(oid)`, without its final `;`.
     pub definition: String,
+    /// A materialized view holds data (`relispopulated`; a dump's `MATERIALIZED VIEW DATA`
+    /// entry). Always true for a view.
+    #[serde(default = "populated_by_default")]
+    pub populated: bool,
     /// `reloptions` (`security_barrier=true`, `check_option=local`), sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
@@ -244,6 +248,10 @@ pub struct View {
     /// Rows of a materialized view where the input says; live servers leave it to `verify`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,
+}
+
+fn populated_by_default() -> bool {
+    true
 }
 
 /// A sequence.

@@ -32,6 +32,41 @@ pub struct Snapshot {
     pub databases: BTreeMap<String, Database>,
     /// Tablespaces other than `pg_default` and `pg_global`, by name.
     pub tablespaces: BTreeMap<String, Tablespace>,
+    /// The database the input is about: the one a connection string named, or a dump's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// Set when the snapshot was read from a dump, which tells only of one database's
+    /// objects and data: no settings, roles or available extensions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dump: Option<DumpOrigin>,
+}
+
+/// The dump a snapshot was read from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DumpOrigin {
+    /// The file or directory, as the user named it.
+    pub file: String,
+    /// `plain`, `custom` or `directory`.
+    pub format: String,
+    /// The pg_dump version that wrote it, where the dump says.
+    pub dump_version: Option<String>,
+    /// Statements that were not understood, so the objects they make are not compared.
+    pub not_understood: Vec<NotUnderstood>,
+}
+
+/// A statement of a dump that was not understood.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotUnderstood {
+    /// The line of a plain dump's statement, or an archive entry's dump id.
+    pub position: u64,
+    /// The entry's type (`TABLE`, `ACL`, ...).
+    pub desc: String,
+    /// The entry's name.
+    pub tag: String,
+    /// The statement (its start).
+    pub statement: String,
+    /// Why it was not understood.
+    pub reason: String,
 }
 
 /// Which server and who read it.

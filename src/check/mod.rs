@@ -44,6 +44,7 @@ pub fn check(source: &Snapshot, target: Option<&Snapshot>, policy: &Policy) -> V
 
     databases(source, &mut out);
     roles(source, target_superuser, &mut out);
+    objects(source, target_superuser, &mut out);
     incompatibilities(source, to, &mut out);
     if !policy.profile.target.tablespaces {
         tablespaces(source, &mut out);
@@ -104,6 +105,115 @@ fn databases(source: &Snapshot, out: &mut Findings<'_>) {
             .fix = Some(format!(
                 "ALTER TABLE {table} ADD PRIMARY KEY (...);  -- or ALTER TABLE {table} REPLICA IDENTITY FULL;"
             ));
+        }
+    }
+}
+
+/// Languages only a superuser may create functions in: `c` and `internal` (their code is a
+/// library on the server) and the untrusted procedural languages.
+const SUPERUSER_LANGUAGES: &[&str] = &[
+    "c",
+    "internal",
+    "plperlu",
+    "plpythonu",
+    "plpython2u",
+    "plpython3u",
+    "pltclu",
+    "plsh",
+];
+
+/// Objects that need what the target's administrator lacks, and objects owned by roles the
+/// profile drops.
+fn objects(source: &Snapshot, target_superuser: bool, out: &mut Findings<'_>) {
+    let policy = out.policy;
+    for (db, database) in &source.databases {
+        if database.is_template || policy.not_migrated(db).is_some() {
+            continue;
+        }
+        let Some(objects) = database.contents.as_ref().and_then(|c| c.objects.as_ref()) else {
+            continue;
+        };
+        let within = |name: &str| format!("{name} in database {}", quote_ident(db));
+        if !target_superuser {
+            // An aggregate's `internal` language is PostgreSQL's own bookkeeping.
+            for (name, function) in objects
+                .functions
+                .iter()
+                .filter(|(_, f)| f.kind != "aggregate")
+            {
+                let untrusted = SUPERUSER_LANGUAGES.contains(&function.language.as_str())
+                    || objects
+                        .languages
+                        .get(&quote_ident(&function.language))
+                        .is_some_and(|l| !l.trusted);
+                if untrusted {
+                    let msg = format!(
+                        "{} {} is written in {}, which only a superuser may use; the target's administrator is not one",
+                        function.kind,
+                        within(name),
+                        function.language
+                    );
+                    out.add_kind(
+                        "untrusted-language",
+                        ObjectRef::new("function", name.clone()),
+                        msg,
+                    );
+                }
+            }
+            for name in objects.event_triggers.keys() {
+                let msg = format!(
+                    "event trigger {} needs a superuser to be created; the target's administrator is not one",
+                    within(name)
+                );
+                out.add_kind(
+                    "event-trigger",
+                    ObjectRef::new("event trigger", name.clone()),
+                    msg,
+                );
+            }
+        }
+        let mut owners: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        let mut owned_by = |owner: &str, kind: &str, name: &str| {
+            if policy
+                .provider_rule(&crate::catalog::RoleName::new(owner))
+                .is_some()
+            {
+                owners
+                    .entry(owner.to_owned())
+                    .or_default()
+                    .push(format!("{kind} {name}"));
+            }
+        };
+        for (name, o) in &objects.schemas {
+            owned_by(&o.owned.owner, "schema", name);
+        }
+        for (name, o) in &objects.tables {
+            owned_by(&o.owned.owner, "table", name);
+        }
+        for (name, o) in &objects.views {
+            owned_by(&o.owned.owner, "view", name);
+        }
+        for (name, o) in &objects.sequences {
+            owned_by(&o.owned.owner, "sequence", name);
+        }
+        for (name, o) in &objects.functions {
+            owned_by(&o.owned.owner, &o.kind, name);
+        }
+        for (name, o) in &objects.types {
+            owned_by(&o.owned.owner, "type", name);
+        }
+        for (owner, list) in owners {
+            let msg = format!(
+                "{} object{} in database {} belong to {}, a role of the provider that is not migrated: the restoring role will own them ({}{})",
+                list.len(),
+                if list.len() == 1 { "" } else { "s" },
+                quote_ident(db),
+                quote_ident(&owner),
+                list.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+                if list.len() > 5 { ", …" } else { "" }
+            );
+            out.add_kind("owner-dropped", ObjectRef::new("role", owner), msg)
+                .set_values(Some(list.len().to_string()), None);
         }
     }
 }

@@ -105,6 +105,16 @@ pub(super) fn diff_databases(source: &Snapshot, target: &Snapshot, out: &mut Fin
             );
             out.add_kind("database-differs", object(), msg).fix = Some(fixes.join("\n"));
         }
+        if let (Some(so), Some(to)) = (
+            s.contents.as_ref().and_then(|c| c.objects.as_ref()),
+            t.contents.as_ref().and_then(|c| c.objects.as_ref()),
+        ) {
+            let versions = super::Versions {
+                source: source.server.major,
+                target: target.server.major,
+            };
+            super::diff_objects(name, so, to, versions, out);
+        }
         for (param, value) in &s.settings {
             let now = t.settings.get(param);
             if now == Some(value) {
@@ -151,5 +161,81 @@ pub(super) fn diff_databases(source: &Snapshot, target: &Snapshot, out: &mut Fin
                 msg,
             );
         }
+    }
+}
+
+/// The database of `side` that a diff with a dump compares: a dump's only one; on a server,
+/// the one named like the other side's, or else the one its connection string named.
+fn compared_database<'s>(side: &'s Snapshot, other: &Snapshot) -> Option<&'s str> {
+    if side.dump.is_some() {
+        return side.databases.keys().next().map(String::as_str);
+    }
+    let other_name = if other.dump.is_some() {
+        other.databases.keys().next()
+    } else {
+        other.database.as_ref()
+    };
+    match other_name.and_then(|name| side.databases.get_key_value(name)) {
+        Some((name, _)) => Some(name.as_str()),
+        None => side.database.as_deref(),
+    }
+}
+
+/// A diff where one side (or both) is a dump: a dump tells of one database's objects and
+/// extensions, so those of the two compared databases are all there is to compare; plus
+/// every statement of a dump that was not understood, whose objects went uncompared.
+pub(super) fn diff_with_dump(source: &Snapshot, target: &Snapshot, out: &mut Findings<'_>) {
+    for side in [source, target] {
+        let Some(dump) = &side.dump else { continue };
+        for statement in &dump.not_understood {
+            let msg = format!(
+                "{} {} ({}) was not understood: {}",
+                statement.desc, statement.tag, statement.statement, statement.reason
+            );
+            out.add_kind(
+                "dump-not-understood",
+                ObjectRef::new("statement", format!("{}:{}", dump.file, statement.position)),
+                msg,
+            );
+        }
+    }
+    let (Some(s_name), Some(t_name)) = (
+        compared_database(source, target),
+        compared_database(target, source),
+    ) else {
+        return;
+    };
+    let contents = |side: &'_ Snapshot, name: &str| {
+        side.databases.get(name).and_then(|db| db.contents.clone())
+    };
+    let (Some(s), Some(t)) = (contents(source, s_name), contents(target, t_name)) else {
+        return;
+    };
+    for (name, extension) in &s.extensions {
+        if name != "plpgsql" && !t.extensions.contains_key(name) {
+            let msg = format!(
+                "extension {} (in schema {}) is not installed in database {} of the target",
+                quote_ident(name),
+                quote_ident(&extension.schema),
+                quote_ident(t_name)
+            );
+            out.add_kind(
+                "object-missing",
+                ObjectRef::new("extension", name.as_str()),
+                msg,
+            )
+            .fix = Some(format!(
+                "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};",
+                quote_ident(name),
+                quote_ident(&extension.schema)
+            ));
+        }
+    }
+    if let (Some(so), Some(to)) = (&s.objects, &t.objects) {
+        let versions = super::Versions {
+            source: source.server.major,
+            target: target.server.major,
+        };
+        super::diff_objects(t_name, so, to, versions, out);
     }
 }

@@ -4,10 +4,14 @@
 
 mod databases;
 mod extensions;
+mod normalize;
+mod objects;
 mod roles;
 mod settings;
 
 pub use extensions::{extension_findings, version_older};
+pub use normalize::{normalized as normalized_definition, Schemas};
+pub use objects::{diff_objects, Versions};
 pub use settings::{describe_value, normalized, Normalized};
 
 use crate::catalog::Snapshot;
@@ -24,6 +28,10 @@ pub fn diff(source: &Snapshot, target: &Snapshot, policy: &Policy) -> Vec<Findin
 /// [`diff`], adding to findings being made; with `readiness`, extensions are judged as a
 /// migration needs them (see [`extension_findings`]).
 pub fn diff_into(source: &Snapshot, target: &Snapshot, readiness: bool, out: &mut Findings<'_>) {
+    if source.dump.is_some() || target.dump.is_some() {
+        databases::diff_with_dump(source, target, out);
+        return;
+    }
     settings::diff_settings(source, target, out);
     extensions::extension_findings(source, Some(target), readiness, out);
     roles::diff_roles(source, target, out);

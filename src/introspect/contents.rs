@@ -23,6 +23,8 @@ pub async fn read_contents(
     let columns = read_type_usage(client, major).await?;
     let objects = read_objects(client).await?;
     let types = read_type_names(client, referenced_types(&columns, &objects)).await?;
+    // Last: it empties the transaction's search_path.
+    let schema_objects = super::objects::read_objects(client, major).await?;
 
     let mut incompatibilities = column_incompatibilities(&columns, &types);
     incompatibilities.extend(object_incompatibilities(&objects, &types));
@@ -48,7 +50,7 @@ pub async fn read_contents(
                 .map(Table::qualified),
         ),
         incompatibilities,
-        objects: None,
+        objects: Some(schema_objects),
     })
 }
 

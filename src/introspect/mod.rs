@@ -6,6 +6,7 @@
 pub mod conn;
 mod conninfo;
 pub mod contents;
+pub mod objects;
 mod passfile;
 pub mod session;
 pub mod snapshot;

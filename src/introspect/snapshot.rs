@@ -242,6 +242,8 @@ async fn read_server(
         roles,
         databases,
         tablespaces,
+        database: Some(spec.dbname.clone()),
+        dump: None,
     })
 }
 

@@ -326,6 +326,11 @@ fn render_text<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) -> io:
                         writeln!(out, "    {lead} {line}")?;
                     }
                 }
+                if let Some(diff) = &f.diff {
+                    for line in diff.lines() {
+                        writeln!(out, "    {line}")?;
+                    }
+                }
             }
             if group.hidden > 0 {
                 writeln!(
@@ -395,6 +400,7 @@ fn render_markdown<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) ->
         writeln!(out, "| severity | code | object | message |")?;
         writeln!(out, "| --- | --- | --- | --- |")?;
         let mut fixes = Vec::new();
+        let mut diffs = Vec::new();
         for group in groups {
             for f in &group.shown {
                 let place = f
@@ -412,6 +418,10 @@ fn render_markdown<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) ->
                 )?;
                 if let Some(fix) = &f.fix {
                     fixes.push(format!("-- {} {}\n{fix}", f.object.kind, f.object.name));
+                }
+                if let Some(diff) = &f.diff {
+                    diffs.push(format!("{} {}", f.object.kind, f.object.name));
+                    diffs.push(format!("```diff\n{}\n```", diff.replace("```", "` ` `")));
                 }
             }
             if group.hidden > 0 {
@@ -432,6 +442,17 @@ fn render_markdown<X: Serialize>(report: &Report<'_, X>, out: &mut dyn Write) ->
                 writeln!(out, "{}", fix.replace("```", "` ` `"))?;
             }
             writeln!(out, "```\n\n</details>")?;
+        }
+        if !diffs.is_empty() {
+            writeln!(
+                out,
+                "\n<details><summary>Differences ({})</summary>\n",
+                diffs.len() / 2
+            )?;
+            for pair in diffs.chunks(2) {
+                writeln!(out, "{}\n\n{}\n", md_text(&pair[0]), pair[1])?;
+            }
+            writeln!(out, "</details>")?;
         }
     }
     if report.findings.is_empty() {

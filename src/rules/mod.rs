@@ -194,6 +194,26 @@ pub enum RuleKind {
     NoPrimaryKey,
     /// Tablespaces, which managed targets do not support.
     Tablespace,
+    /// A schema object of the source that the target lacks.
+    ObjectMissing,
+    /// A schema object only the target has.
+    ObjectExtra,
+    /// A schema object whose definition differs.
+    ObjectChanged,
+    /// A schema object whose owner differs.
+    ObjectOwner,
+    /// A schema object whose privileges differ.
+    ObjectPrivileges,
+    /// A schema object whose comment differs.
+    ObjectComment,
+    /// A statement of a dump that pgparity did not understand.
+    DumpNotUnderstood,
+    /// Functions in languages only a superuser may use (`c`, `internal`, untrusted ones).
+    UntrustedLanguage,
+    /// Event triggers, which need a superuser.
+    EventTrigger,
+    /// Objects owned by a role the profile drops (the provider's own).
+    OwnerDropped,
     /// An error a restore logged (psql or pg_restore) that is expected and needs nothing done.
     RestoreHarmless {
         /// Whole-message regular expressions (the primary message, after `ERROR:`).
@@ -266,6 +286,16 @@ impl RuleKind {
             RuleKind::UnloggedTable => "unlogged-table",
             RuleKind::NoPrimaryKey => "no-primary-key",
             RuleKind::Tablespace => "tablespace",
+            RuleKind::ObjectMissing => "object-missing",
+            RuleKind::ObjectExtra => "object-extra",
+            RuleKind::ObjectChanged => "object-changed",
+            RuleKind::ObjectOwner => "object-owner",
+            RuleKind::ObjectPrivileges => "object-privileges",
+            RuleKind::ObjectComment => "object-comment",
+            RuleKind::DumpNotUnderstood => "dump-not-understood",
+            RuleKind::UntrustedLanguage => "untrusted-language",
+            RuleKind::EventTrigger => "event-trigger",
+            RuleKind::OwnerDropped => "owner-dropped",
             RuleKind::RestoreHarmless { .. } => "restore-harmless",
             RuleKind::RestoreActionable { .. } => "restore-actionable",
         }
@@ -318,6 +348,16 @@ impl RuleKind {
             RuleKind::UnloggedTable => "table.unlogged",
             RuleKind::NoPrimaryKey => "table.no-primary-key",
             RuleKind::Tablespace => "tablespace.unsupported",
+            RuleKind::ObjectMissing => "object.missing",
+            RuleKind::ObjectExtra => "object.extra",
+            RuleKind::ObjectChanged => "object.changed",
+            RuleKind::ObjectOwner => "object.owner-differs",
+            RuleKind::ObjectPrivileges => "object.privileges-differ",
+            RuleKind::ObjectComment => "object.comment-differs",
+            RuleKind::DumpNotUnderstood => "dump.not-understood",
+            RuleKind::UntrustedLanguage => "object.untrusted-language",
+            RuleKind::EventTrigger => "object.event-trigger",
+            RuleKind::OwnerDropped => "object.owner-dropped",
             RuleKind::RestoreHarmless { .. } => "restore.harmless",
             RuleKind::RestoreActionable { .. } => "restore.actionable",
         }
