@@ -25,9 +25,10 @@ mod types;
 use super::acl::AclChange;
 use super::entry::DumpEntry;
 use super::lexer::{snippet, Item, Lexer};
+pub use crate::catalog::NotUnderstood;
 use crate::catalog::{qualified, quote_ident, InstalledExtension, Objects};
 use scan::{Cursor, QName};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// What a dump says about one database.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -41,29 +42,11 @@ pub struct DumpCatalog {
     pub extensions: BTreeMap<String, InstalledExtension>,
     /// Large objects (`lo_create` calls).
     pub large_objects: u64,
-    /// Materialized views the dump refreshes (`MATERIALIZED VIEW DATA`), that is, those that
-    /// were populated; a schema-only dump refreshes none.
-    pub populated_views: BTreeSet<String>,
     /// Entries of kinds the object model has no place for, counted by `desc` (`SERVER`,
     /// `FOREIGN DATA WRAPPER`, `CAST`, comments and privileges on them, ...).
     pub outside_model: BTreeMap<String, u64>,
     /// Statements no recognizer could read, in dump order.
     pub not_understood: Vec<NotUnderstood>,
-}
-
-/// A statement the reader could not make sense of.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NotUnderstood {
-    /// The entry's position (the header's line in a plain dump, the dump id in an archive).
-    pub position: u64,
-    /// The entry's `desc`.
-    pub desc: String,
-    /// The entry's tag.
-    pub tag: String,
-    /// The start of the statement, secrets redacted.
-    pub statement: String,
-    /// Why it was not understood.
-    pub reason: String,
 }
 
 /// Turns dump entries into a [`DumpCatalog`], one entry at a time.
@@ -165,6 +148,7 @@ const OUTSIDE_MODEL: &[&str] = &[
     "OPERATOR FAMILY",
     "RULE",
     "SERVER",
+    "SHELL TYPE",
     "STATISTICS",
     "SUBSCRIPTION",
     "SUBSCRIPTION TABLE",
@@ -427,7 +411,13 @@ impl ObjectsBuilder {
         }
         let q = c.qname().ok_or("no view name")?;
         let key = key_of(&q, None);
-        self.out.populated_views.insert(key);
+        let view = self
+            .out
+            .objects
+            .views
+            .get_mut(&key)
+            .ok_or_else(|| format!("REFRESH of {key}, which the dump did not create"))?;
+        view.populated = true;
         Ok(())
     }
 

@@ -413,12 +413,7 @@ fn target(entry: &DumpEntry, c: &mut Cursor<'_>, purpose: TargetKind) -> Result<
         "FUNCTION" | "PROCEDURE" | "AGGREGATE" | "ROUTINE" => {
             let q = c.qname().ok_or("no function name")?;
             let arguments = c.group().ok_or("no argument list")?;
-            Target::Function(function_key(
-                &q,
-                entry.namespace.as_deref(),
-                arguments,
-                word == "PROCEDURE",
-            )?)
+            Target::Function(function_key(&q, entry.namespace.as_deref(), arguments))
         }
         "TYPE" | "DOMAIN" => Target::Type(qualified_name(c)?),
         "PUBLICATION" => Target::Publication(quote_ident(&c.ident().ok_or("no name")?)),

@@ -183,7 +183,9 @@ fn column(element: &str) -> Result<Column, String> {
 }
 
 /// Adds the columns a table inherits from `parent` (in the parent's order, before its own),
-/// merging those it also defines itself, and the parent's inheritable CHECK constraints.
+/// merging those it also defines itself. Inherited CHECK constraints are not copied: like the
+/// foreign keys a partition clones, they are the parent's (the model lists only a table's own,
+/// `conislocal`, ones, which is what pg_dump writes).
 pub(super) fn inherit_from(table: &mut Table, parent: &Table) {
     let mut merged: Vec<Column> = Vec::with_capacity(parent.columns.len() + table.columns.len());
     let mut local = std::mem::take(&mut table.columns);
@@ -217,22 +219,6 @@ pub(super) fn inherit_from(table: &mut Table, parent: &Table) {
     }
     merged.extend(local);
     table.columns = merged;
-    inherit_checks(table, parent);
-}
-
-/// Copies the parent's CHECK constraints that children inherit (not `NO INHERIT`).
-pub(super) fn inherit_checks(table: &mut Table, parent: &Table) {
-    for (name, constraint) in &parent.constraints {
-        if constraint.kind == "c" && !constraint.definition.ends_with("NO INHERIT") {
-            table
-                .constraints
-                .entry(name.clone())
-                .or_insert_with(|| Constraint {
-                    comment: None,
-                    ..constraint.clone()
-                });
-        }
-    }
 }
 
 impl ObjectsBuilder {
@@ -255,7 +241,8 @@ impl ObjectsBuilder {
             },
             kind: if foreign { "foreign table" } else { "table" }.to_owned(),
             unlogged,
-            replica_identity: "default".to_owned(),
+            // PostgreSQL gives foreign tables no replica identity (`relreplident` 'n').
+            replica_identity: if foreign { "nothing" } else { "default" }.to_owned(),
             ..Table::default()
         };
         let mut partition_parent = None;
@@ -307,7 +294,6 @@ impl ObjectsBuilder {
                 })
                 .collect();
             table.columns.extend(own);
-            inherit_checks(&mut table, parent_table);
             table.partition_of = Some((parent, bound.to_owned()));
         }
         while !c.at_end() {
@@ -326,7 +312,12 @@ impl ObjectsBuilder {
                 c.ident().ok_or("no access method after USING")?;
             } else if c.eat_kw("WITH") {
                 let group = c.group().ok_or("no list after WITH")?;
-                table.options = reloptions(group)?;
+                // The TOAST table's options (`toast.autovacuum_enabled`) are its own
+                // `reloptions`, not the table's: the model does not hold them.
+                table.options = reloptions(group)?
+                    .into_iter()
+                    .filter(|o| !o.starts_with("toast."))
+                    .collect();
             } else if foreign && c.eat_kw("SERVER") {
                 c.ident().ok_or("no server name")?;
             } else if foreign && c.eat_kw("OPTIONS") {
@@ -354,7 +345,7 @@ impl ObjectsBuilder {
         kind: &str,
     ) -> Read {
         c.eat_kws(&["IF", "EXISTS"]);
-        let only = c.eat_kw("ONLY");
+        c.eat_kw("ONLY");
         let q = c.qname().ok_or("no relation name")?;
         let key = entry_key(&q, entry);
         if c.peek().is_kw("OWNER") {
@@ -372,7 +363,7 @@ impl ObjectsBuilder {
         if c.eat_kws(&["ADD", "CONSTRAINT"]) {
             let name = c.ident().ok_or("no constraint name")?;
             let definition = c.rest();
-            return self.add_constraint(&key, &name, definition, only);
+            return self.add_constraint(&key, &name, definition);
         }
         if c.eat_kws(&["ATTACH", "PARTITION"]) {
             let child = c.qname().ok_or("no partition name")?;
@@ -451,6 +442,12 @@ impl ObjectsBuilder {
             "ALTER {kind} ... {} is not among pg_dump's forms",
             c.peek().text
         ))
+    }
+
+    /// True when `index` (qualified) is the index of a primary key, unique or exclusion
+    /// constraint the dump created.
+    fn has_constraint_index(&self, index: &str) -> bool {
+        self.constraint_tables.contains_key(index)
     }
 
     fn table_mut(&mut self, key: &str) -> Result<&mut Table, String> {
@@ -572,7 +569,7 @@ impl ObjectsBuilder {
         Ok(())
     }
 
-    fn add_constraint(&mut self, key: &str, name: &str, definition: &str, only: bool) -> Read {
+    fn add_constraint(&mut self, key: &str, name: &str, definition: &str) -> Read {
         let kind = constraint_kind(definition)
             .ok_or_else(|| format!("unknown constraint `{definition}`"))?;
         let constraint = Constraint {
@@ -580,48 +577,27 @@ impl ObjectsBuilder {
             definition: definition.to_owned(),
             comment: None,
         };
-        let name = quote_ident(name);
+        // Without ONLY, PostgreSQL adds a CHECK constraint to the inheritance children too;
+        // their copies are not their own (`conislocal`), so they stay the parent's here.
         self.table_mut(key)?
             .constraints
-            .insert(name.clone(), constraint.clone());
+            .insert(quote_ident(name), constraint);
         if matches!(kind, "p" | "u" | "x") {
-            let schema = key_schema(key);
-            self.constraint_tables
-                .insert(qualified(&schema, &unquote(&name)), key.to_owned());
-        }
-        // Without ONLY, a CHECK constraint reaches every inheritance child and partition.
-        if kind == "c" && !only && !definition.ends_with("NO INHERIT") {
-            let children: Vec<String> = self
-                .out
-                .objects
-                .tables
-                .iter()
-                .filter(|(_, t)| {
-                    t.inherits.iter().any(|p| p == key)
-                        || t.partition_of.as_ref().is_some_and(|(p, _)| p == key)
-                })
-                .map(|(k, _)| k.clone())
-                .collect();
-            for child in children {
-                self.add_constraint(&child, &unquote(&name), definition, false)?;
-            }
+            // Its index has the constraint's name, in the table's schema.
+            let index = qualified(&key_schema(key), name);
+            self.constraint_tables.insert(index, key.to_owned());
         }
         Ok(())
     }
 
     fn attach_partition(&mut self, parent: &str, child: &str, bound: &str) -> Read {
-        let parent_table = self
-            .out
-            .objects
-            .tables
-            .get(parent)
-            .cloned()
-            .ok_or_else(|| {
-                format!("ATTACH PARTITION to {parent}, which the dump did not create")
-            })?;
+        if !self.out.objects.tables.contains_key(parent) {
+            return Err(format!(
+                "ATTACH PARTITION to {parent}, which the dump did not create"
+            ));
+        }
         let table = self.table_mut(child)?;
         table.partition_of = Some((parent.to_owned(), bound.to_owned()));
-        inherit_checks(table, &parent_table);
         Ok(())
     }
 
@@ -744,6 +720,9 @@ impl ObjectsBuilder {
         let view = self.out.objects.views.entry(key).or_default();
         view.owned.owner = entry.owner.clone().unwrap_or_default();
         view.materialized = materialized;
+        // pg_dump creates every materialized view empty; its MATERIALIZED VIEW DATA entry
+        // (`REFRESH`) populates it.
+        view.populated = !materialized;
         view.definition = definition.to_owned();
         view.options = options;
         Ok(())
@@ -792,21 +771,17 @@ impl ObjectsBuilder {
         let q = c.qname().ok_or("no index name")?;
         let parent = entry_key(&q, entry);
         if c.eat_kws(&["ATTACH", "PARTITION"]) {
+            // The partition's index (or its constraint) is read already; attaching it to the
+            // parent's index changes nothing the model holds.
             let child = c.qname().ok_or("no index name after ATTACH PARTITION")?;
             let child = entry_key(&child, entry);
-            // An index that a partition's constraint owns: the constraint is the parent's clone.
-            if let Some(table) = self.constraint_tables.get(&child).cloned() {
-                let name = quote_ident(
-                    &Cursor::new(&child)
-                        .qname()
-                        .map(|q| q.name)
-                        .unwrap_or_default(),
-                );
-                if let Some(t) = self.out.objects.tables.get_mut(&table) {
-                    t.constraints.remove(&name);
+            for index in [&parent, &child] {
+                if !self.index_relations.contains_key(index) && !self.has_constraint_index(index) {
+                    return Err(format!(
+                        "ATTACH PARTITION of index {index}, which the dump did not create"
+                    ));
                 }
             }
-            let _ = parent;
             return Ok(());
         }
         if c.eat_kw("ALTER") || c.eat_kw("SET") || c.eat_kw("RESET") {
@@ -906,11 +881,6 @@ pub(super) fn key_schema(key: &str) -> String {
         .qname()
         .and_then(|q| q.schema)
         .unwrap_or_default()
-}
-
-/// A quoted name, unquoted.
-pub(super) fn unquote(name: &str) -> String {
-    Cursor::new(name).ident().unwrap_or_else(|| name.to_owned())
 }
 
 #[cfg(test)]

@@ -54,6 +54,34 @@ const FUNCTION_OPTIONS: &[&str] = &[
     "TRANSFORM",
 ];
 
+/// The options an aggregate's body lists, in the order it lists them (the basic aggregate;
+/// moving-aggregate and modify options are left out).
+const AGGREGATE_BODY: &[&str] = &[
+    "SFUNC",
+    "STYPE",
+    "SSPACE",
+    "INITCOND",
+    "FINALFUNC",
+    "FINALFUNC_EXTRA",
+    "COMBINEFUNC",
+    "SERIALFUNC",
+    "DESERIALFUNC",
+    "SORTOP",
+];
+
+/// `SORTOP = OPERATOR(pg_catalog.>)` as the operator with its argument types, which are the
+/// aggregate's input type: `SORTOP = >(integer,integer)` (a `regoperator`).
+fn sort_operator(value: &str, arguments: &str) -> String {
+    let operator = value
+        .trim()
+        .strip_prefix("OPERATOR(")
+        .and_then(|v| v.strip_suffix(')'))
+        .unwrap_or(value);
+    let operator = operator.strip_prefix("pg_catalog.").unwrap_or(operator);
+    let input = argument(arguments).map(|a| a.type_name).unwrap_or_default();
+    format!("SORTOP = {operator}({input},{input})")
+}
+
 /// One argument of a signature: its mode, name and type (default stripped).
 #[derive(Debug, PartialEq, Eq)]
 struct Argument {
@@ -103,40 +131,25 @@ fn argument(text: &str) -> Result<Argument, String> {
     })
 }
 
-/// The types a function is identified by, from its argument list as pg_dump writes it
-/// (`pg_get_function_arguments` or `pg_get_function_identity_arguments`): OUT arguments are
-/// left out except for procedures, whose signature includes them (PostgreSQL 14+).
-pub(super) fn identity_types(arguments: &str, procedure: bool) -> Result<Vec<String>, String> {
-    let mut types = Vec::new();
-    for item in split_top_level(arguments) {
-        if item == "*" {
-            continue;
-        }
-        // An ordered-set aggregate: `text ORDER BY integer`.
-        for part in item.split(" ORDER BY ") {
-            let arg = argument(part)?;
-            if arg.mode == "OUT" && !procedure {
-                continue;
-            }
-            types.push(arg.type_name);
-        }
-    }
-    Ok(types)
+/// A function's identity arguments as `pg_get_function_identity_arguments` prints them, from an
+/// argument list as pg_dump writes it (`pg_get_function_arguments`, with or without defaults):
+/// the same list without its defaults. OUT arguments stay, as they do in the identity arguments
+/// PostgreSQL prints (13 to 17).
+pub(super) fn identity_arguments(arguments: &str) -> String {
+    split_top_level(arguments)
+        .into_iter()
+        .map(|item| Cursor::new(item).until(|tok, _| tok.is_kw("DEFAULT") || tok.is_punct('=')))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// The key of a function: `schema.name(type, type)`.
-pub(super) fn function_key(
-    name: &QName,
-    default_schema: Option<&str>,
-    arguments: &str,
-    procedure: bool,
-) -> Result<String, String> {
-    let types = identity_types(arguments, procedure)?;
-    Ok(format!(
+/// The key of a function: `schema.name(identity arguments)`, `app.add(a integer, b integer)`.
+pub(super) fn function_key(name: &QName, default_schema: Option<&str>, arguments: &str) -> String {
+    format!(
         "{}({})",
         key_of(name, default_schema),
-        types.join(", ")
-    ))
+        identity_arguments(arguments)
+    )
 }
 
 /// A `SET name TO value` clause of a function, as `proconfig` stores it: `name=value`.
@@ -171,7 +184,7 @@ impl ObjectsBuilder {
         let procedure = c.next_tok().is_kw("PROCEDURE");
         let name = c.qname().ok_or("no function name")?;
         let arguments = c.group().ok_or("no argument list")?;
-        let key = function_key(&name, entry.namespace.as_deref(), arguments, procedure)?;
+        let key = function_key(&name, entry.namespace.as_deref(), arguments);
         let mut f = Function {
             owned: Owned {
                 owner: entry.owner.clone().unwrap_or_default(),
@@ -282,9 +295,8 @@ impl ObjectsBuilder {
         c.eat_kw("AGGREGATE");
         let name = c.qname().ok_or("no aggregate name")?;
         let arguments = c.group().ok_or("no argument list")?;
-        let key = function_key(&name, entry.namespace.as_deref(), arguments, false)?;
+        let key = function_key(&name, entry.namespace.as_deref(), arguments);
         let options = c.group().ok_or("no aggregate options")?;
-        let items = split_top_level(options);
         let mut f = Function {
             owned: Owned {
                 owner: entry.owner.clone().unwrap_or_default(),
@@ -298,26 +310,40 @@ impl ObjectsBuilder {
             parallel: "UNSAFE".to_owned(),
             cost: "1".to_owned(),
             rows: "0".to_owned(),
-            body: items.join(", "),
             ..Function::default()
         };
-        for item in &items {
+        let mut found: Vec<(&str, String)> = Vec::new();
+        for item in split_top_level(options) {
             let mut o = Cursor::new(item);
             let option = o.next_tok().text.to_ascii_uppercase();
-            if !o.eat_punct('=') {
-                return Err(format!("an aggregate option without a value: {item}"));
-            }
-            let value = o.rest();
+            let value = if o.eat_punct('=') {
+                o.rest().to_owned()
+            } else {
+                String::new()
+            };
             match option.as_str() {
-                "STYPE" if f.result.is_none() => f.result = Some(value.to_owned()),
+                "STYPE" => f.result = Some(value.clone()),
                 "FINALFUNC" => {
-                    let q = Cursor::new(value).qname().ok_or("no final function name")?;
+                    let q = Cursor::new(&value).qname().ok_or("no final function name")?;
                     self.aggregate_finals.push((key.clone(), q));
                 }
                 "PARALLEL" => f.parallel = value.to_ascii_uppercase(),
+                "SORTOP" => {
+                    found.push(("SORTOP", sort_operator(&value, arguments)));
+                    continue;
+                }
                 _ => {}
             }
+            if let Some(known) = AGGREGATE_BODY.iter().find(|k| **k == option) {
+                found.push((known, item.to_owned()));
+            }
         }
+        // The body lists the options in one fixed order, whatever order they were written in.
+        f.body = AGGREGATE_BODY
+            .iter()
+            .filter_map(|k| found.iter().find(|(o, _)| o == k).map(|(_, text)| text.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
         self.out.objects.functions.insert(key, f);
         Ok(())
     }
@@ -331,12 +357,7 @@ impl ObjectsBuilder {
     ) -> Read {
         let name = c.qname().ok_or("no function name")?;
         let arguments = c.group().ok_or("no argument list")?;
-        let key = function_key(
-            &name,
-            entry.namespace.as_deref(),
-            arguments,
-            kind == "PROCEDURE",
-        )?;
+        let key = function_key(&name, entry.namespace.as_deref(), arguments);
         let owner = owner_to(c)?;
         let f = self
             .out
@@ -354,45 +375,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn identity_types_drop_names_modes_defaults_and_out_arguments() {
-        let t = |args: &str, procedure: bool| identity_types(args, procedure).unwrap().join(", ");
+    fn identity_arguments_drop_defaults() {
+        let t = identity_arguments;
+        assert_eq!(t("a integer, b integer DEFAULT 1"), "a integer, b integer");
         assert_eq!(
-            t("a integer, b integer DEFAULT 1", false),
-            "integer, integer"
+            t("p_customer integer, OUT order_id bigint, OUT total numeric"),
+            "p_customer integer, OUT order_id bigint, OUT total numeric"
         );
         assert_eq!(
-            t(
-                "p_customer integer, OUT order_id bigint, OUT total numeric",
-                false
-            ),
-            "integer"
+            t("IN before timestamp with time zone, INOUT moved integer DEFAULT 0"),
+            "IN before timestamp with time zone, INOUT moved integer"
         );
-        assert_eq!(
-            t(
-                "IN before timestamp with time zone, INOUT moved integer DEFAULT 0",
-                true
-            ),
-            "timestamp with time zone, integer"
-        );
-        assert_eq!(
-            t("double precision, timestamp without time zone", false),
-            "double precision, timestamp without time zone"
-        );
-        assert_eq!(t("VARIADIC parts text[]", false), "text[]");
-        assert_eq!(
-            t("item \"Sales Data\".\"Order Items\"", false),
-            "\"Sales Data\".\"Order Items\""
-        );
-        assert_eq!(
-            t("\"Sales Data\".\"Order Items\"", false),
-            "\"Sales Data\".\"Order Items\""
-        );
-        assert_eq!(t("double integer", false), "integer");
-        assert_eq!(t("character varying(20)", false), "character varying(20)");
-        assert_eq!(t("\"x y\" numeric(10,2)", false), "numeric(10,2)");
-        assert_eq!(t("", false), "");
-        assert_eq!(t("*", false), "");
-        assert_eq!(t("OUT a integer, OUT b text", true), "integer, text");
+        assert_eq!(t("VARIADIC parts text[]"), "VARIADIC parts text[]");
+        assert_eq!(t("x text = 'a, b'::text,y int"), "x text, y int");
+        assert_eq!(t(""), "");
+    }
+
+    #[test]
+    fn arguments_tell_names_from_multi_word_types() {
+        let a = |text: &str| argument(text).unwrap();
+        assert_eq!(a("double precision").name, None);
+        assert_eq!(a("double integer").name.as_deref(), Some("double"));
+        assert_eq!(a("character varying(20)").name, None);
+        assert_eq!(a("\"Sales Data\".\"Order Items\"").name, None);
+        assert_eq!(a("item \"Sales Data\".\"Order Items\"").type_name, "\"Sales Data\".\"Order Items\"");
+        assert_eq!(a("\"x y\" numeric(10,2)").name.as_deref(), Some("x y"));
+        assert_eq!(a("OUT o bigint").mode, "OUT");
     }
 
     #[test]

@@ -58,8 +58,14 @@ impl ObjectsBuilder {
                 t.attributes.push((quote_ident(&name), a.rest().to_owned()));
             }
         } else if c.peek().is_punct('(') {
-            t = Self::new_type(entry, "base");
+            // A base type (INPUT = ..., OUTPUT = ...): made by C functions, not in the model.
             c.group();
+            *self
+                .out
+                .outside_model
+                .entry("TYPE (base)".to_owned())
+                .or_default() += 1;
+            return Ok(());
         } else {
             return Err(format!("unknown CREATE TYPE form at `{}`", c.peek().text));
         }
