@@ -83,14 +83,15 @@ pub fn acl_default(kind: AclKind, owner: &str, server_major: u32) -> Acl {
     acl
 }
 
-/// The initial privileges of the `public` schema (`pg_init_privs`): before PostgreSQL 15,
-/// `{owner=UC, =UC}`; from 15, owned by `pg_database_owner` with `{pg_database_owner=UC, =U}`.
-pub fn public_schema_initial(owner: &str, server_major: u32) -> Acl {
+/// The privileges pg_dump writes the `public` schema's GRANTs and REVOKEs against: its initial
+/// privileges. pg_dump 15 and later take `{owner=UC, =U}` whatever the server (PostgreSQL 15's
+/// initial ACL); earlier ones the server's `pg_init_privs`, `{owner=UC, =UC}`.
+pub fn public_schema_initial(owner: &str, pg_dump_major: u32) -> Acl {
     let mut acl = Acl::default();
     acl.grant(&quote_ident(owner), "USAGE");
     acl.grant(&quote_ident(owner), "CREATE");
     acl.grant("PUBLIC", "USAGE");
-    if server_major < 15 {
+    if pg_dump_major < 15 {
         acl.grant("PUBLIC", "CREATE");
     }
     acl

@@ -65,10 +65,19 @@ pub struct DumpHeader {
 impl DumpHeader {
     /// The major version of the server the dump was taken from (`15`; `9` for 9.6).
     pub fn server_major(&self) -> Option<u32> {
-        let version = self.server_version.as_deref()?;
-        let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok()
+        major_of(self.server_version.as_deref()?)
     }
+
+    /// The major version of the pg_dump that wrote the dump.
+    pub fn pg_dump_major(&self) -> Option<u32> {
+        major_of(self.pg_dump_version.as_deref()?)
+    }
+}
+
+/// The major version at the start of a version string (`15.18 (Debian ...)` is 15).
+fn major_of(version: &str) -> Option<u32> {
+    let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// A plain-format dump, read entry by entry: an iterator of [`DumpEntry`] results. After an
@@ -369,6 +378,7 @@ mod tests {
         );
         let dump = PlainDump::new(text.as_bytes(), "d.sql").unwrap();
         assert_eq!(dump.header().server_major(), Some(15));
+        assert_eq!(dump.header().pg_dump_major(), Some(15));
         assert_eq!(dump.preamble().len(), 1);
         let got: Vec<DumpEntry> = dump.collect::<Result<_, _>>().unwrap();
         assert_eq!(got.len(), 2);

@@ -80,10 +80,11 @@ fn aggregate_results(b: &mut ObjectsBuilder) {
 /// its initial privileges); the dump's GRANT and REVOKE statements are replayed over that.
 fn default_privileges(b: &mut ObjectsBuilder) {
     let major = b.major();
+    let pg_dump_major = b.pg_dump_major();
     let o = &mut b.out.objects;
     for (name, schema) in &mut o.schemas {
         schema.owned.acl = if name == "public" {
-            public_schema_initial(&schema.owned.owner, major)
+            public_schema_initial(&schema.owned.owner, pg_dump_major)
         } else {
             acl_default(AclKind::Schema, &schema.owned.owner, major)
         };

@@ -54,6 +54,9 @@ pub struct DumpCatalog {
 pub struct ObjectsBuilder {
     /// The server version the dump was taken from, where privileges or defaults depend on it.
     server_major: Option<u32>,
+    /// The pg_dump version that wrote the dump: it decides what the public schema's privileges
+    /// are written against.
+    pg_dump_major: Option<u32>,
     out: DumpCatalog,
     /// Comments, in dump order: the object and the text (`None`: `IS NULL`). Applied at the
     /// end, when every object is known.
@@ -165,12 +168,16 @@ const OUTSIDE_MODEL: &[&str] = &[
 const SESSION_ENTRIES: &[&str] = &["ENCODING", "STDSTRINGS", "SEARCHPATH"];
 
 impl ObjectsBuilder {
-    /// A builder for a dump taken from a server of `server_major` (when the dump says:
-    /// `-- Dumped from database version`); it decides the public schema's initial privileges
-    /// and whether tables have the MAINTAIN privilege (17+).
-    pub fn new(server_major: Option<u32>) -> Self {
+    /// A builder for a dump taken from a server of `server_major` by pg_dump `pg_dump_major`
+    /// (as the dump says: `-- Dumped from database version`, `-- Dumped by pg_dump version`,
+    /// or the archive header). The server's version decides whether tables have the MAINTAIN
+    /// privilege (17+) and who owns the public schema (`pg_database_owner` from 15); pg_dump's
+    /// decides the privileges the public schema's GRANTs start from. Unknown versions count
+    /// as 15.
+    pub fn new(server_major: Option<u32>, pg_dump_major: Option<u32>) -> Self {
         ObjectsBuilder {
             server_major,
+            pg_dump_major,
             ..ObjectsBuilder::default()
         }
     }
@@ -178,6 +185,11 @@ impl ObjectsBuilder {
     /// The server major version privileges are computed for (15 when the dump does not say).
     fn major(&self) -> u32 {
         self.server_major.unwrap_or(15)
+    }
+
+    /// The pg_dump major version (15 when the dump does not say).
+    fn pg_dump_major(&self) -> u32 {
+        self.pg_dump_major.unwrap_or(15)
     }
 
     /// Reads one entry.
