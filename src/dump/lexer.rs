@@ -116,6 +116,8 @@ pub struct Lexer<R> {
     trivia_line: u64,
     trivia_has_comment: bool,
     copy: Option<(u64, u64)>,
+    /// The start of the `COPY` statement whose data is being read, for errors.
+    copy_snippet: String,
     pending: VecDeque<Item>,
     finished: bool,
 }
@@ -137,6 +139,7 @@ impl<R: BufRead> Lexer<R> {
             trivia_line: 1,
             trivia_has_comment: false,
             copy: None,
+            copy_snippet: String::new(),
             pending: VecDeque::new(),
             finished: false,
         }
@@ -266,6 +269,7 @@ impl<R: BufRead> Lexer<R> {
         let text = std::mem::replace(&mut self.stmt, String::with_capacity(256));
         if is_copy_from_stdin(&text) {
             self.copy = Some((self.line_no + 1, 0));
+            self.copy_snippet = snippet(&text);
         }
         self.pending.push_back(Item::Statement(Statement {
             line: self.stmt_line,
@@ -568,16 +572,18 @@ impl<R: BufRead> Lexer<R> {
             State::Dollar { tag } => (format!("dollar-quoted string {tag}"), self.state_line),
             State::BlockComment { .. } => ("block comment".to_owned(), self.state_line),
         };
-        let source = if self.stmt.is_empty() {
-            &self.trivia
+        let snippet = if self.copy.is_some() {
+            self.copy_snippet.clone()
+        } else if self.stmt.is_empty() {
+            snippet(&self.trivia)
         } else {
-            &self.stmt
+            snippet(&self.stmt)
         };
         Some(LexError::Unterminated {
             file: self.file.clone(),
             line,
             what,
-            snippet: snippet(source),
+            snippet,
         })
     }
 

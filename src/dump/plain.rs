@@ -161,14 +161,25 @@ impl<R: BufRead> PlainDump<R> {
 
     /// Reads one item of the script; false at the end of the file.
     fn read_item(&mut self) -> Result<bool, PlainError> {
-        let Some(item) = self.lexer.next() else {
-            return Ok(false);
+        let item = match self.lexer.next() {
+            None => return Ok(false),
+            Some(Ok(item)) => item,
+            // Text that never even started like a dump: say that rather than what is open.
+            Some(Err(LexError::Unterminated { .. })) if !self.started => {
+                return Err(self.not_a_dump(
+                    self.last_line,
+                    format!("no `{DUMP_START}` comment: not a pg_dump plain-format dump"),
+                ))
+            }
+            Some(Err(e)) => return Err(e.into()),
         };
-        match item? {
+        match item {
             Item::Trivia { line, text } => {
                 self.last_line = line;
                 for (offset, comment) in text.lines().enumerate() {
-                    self.comment_line(line + offset as u64, comment.trim_end())?;
+                    // Not trimmed: a header ends `Owner: ` when the entry has no owner.
+                    let comment = comment.strip_suffix('\r').unwrap_or(comment);
+                    self.comment_line(line + offset as u64, comment)?;
                 }
             }
             Item::Statement(statement) => {
@@ -292,9 +303,10 @@ fn parse_header(comment: &str, line: u64) -> Option<DumpEntry> {
     let schema_at = after_type.find("; Schema: ")?;
     let desc = &after_type[..schema_at];
     let after_schema = &after_type[schema_at + "; Schema: ".len()..];
-    let owner_at = after_schema.rfind("; Owner: ")?;
+    let owner_at = after_schema.rfind("; Owner:")?;
     let namespace = &after_schema[..owner_at];
-    let mut owner = &after_schema[owner_at + "; Owner: ".len()..];
+    let owner = &after_schema[owner_at + "; Owner:".len()..];
+    let mut owner = owner.strip_prefix(' ').unwrap_or(owner);
     if let Some(tablespace_at) = owner.rfind("; Tablespace: ") {
         owner = &owner[..tablespace_at];
     }
@@ -480,5 +492,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!((e.desc.as_str(), e.owner), ("COMMENT", None));
+        let e = parse_header("-- Name: x; Type: TABLE; Schema: s; Owner:  spaced", 1).unwrap();
+        assert_eq!(e.owner.as_deref(), Some(" spaced"));
+    }
+
+    #[test]
+    fn a_header_without_an_owner_starts_its_own_entry() {
+        let text = format!(
+            "{HEAD}--\n-- Name: citext; Type: EXTENSION; Schema: -; Owner: -\n--\n\nCREATE EXTENSION citext;\n\n--\n-- Name: EXTENSION citext; Type: COMMENT; Schema: -; Owner: \n--\n\nCOMMENT ON EXTENSION citext IS 'x';\n\n{TAIL}"
+        );
+        let got = entries(&text).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].desc, "COMMENT");
+        assert_eq!(got[1].sql, "COMMENT ON EXTENSION citext IS 'x';");
     }
 }

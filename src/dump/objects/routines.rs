@@ -324,7 +324,9 @@ impl ObjectsBuilder {
             match option.as_str() {
                 "STYPE" => f.result = Some(value.clone()),
                 "FINALFUNC" => {
-                    let q = Cursor::new(&value).qname().ok_or("no final function name")?;
+                    let q = Cursor::new(&value)
+                        .qname()
+                        .ok_or("no final function name")?;
                     self.aggregate_finals.push((key.clone(), q));
                 }
                 "PARALLEL" => f.parallel = value.to_ascii_uppercase(),
@@ -341,7 +343,12 @@ impl ObjectsBuilder {
         // The body lists the options in one fixed order, whatever order they were written in.
         f.body = AGGREGATE_BODY
             .iter()
-            .filter_map(|k| found.iter().find(|(o, _)| o == k).map(|(_, text)| text.as_str()))
+            .filter_map(|k| {
+                found
+                    .iter()
+                    .find(|(o, _)| o == k)
+                    .map(|(_, text)| text.as_str())
+            })
             .collect::<Vec<_>>()
             .join(", ");
         self.out.objects.functions.insert(key, f);
@@ -398,7 +405,10 @@ mod tests {
         assert_eq!(a("double integer").name.as_deref(), Some("double"));
         assert_eq!(a("character varying(20)").name, None);
         assert_eq!(a("\"Sales Data\".\"Order Items\"").name, None);
-        assert_eq!(a("item \"Sales Data\".\"Order Items\"").type_name, "\"Sales Data\".\"Order Items\"");
+        assert_eq!(
+            a("item \"Sales Data\".\"Order Items\"").type_name,
+            "\"Sales Data\".\"Order Items\""
+        );
         assert_eq!(a("\"x y\" numeric(10,2)").name.as_deref(), Some("x y"));
         assert_eq!(a("OUT o bigint").mode, "OUT");
     }
