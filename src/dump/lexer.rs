@@ -673,25 +673,10 @@ fn find_copy_terminator(lines: &[u8]) -> Option<(usize, usize)> {
     memchr::memmem::find_iter(lines, b"\n\\.").find_map(|nl| at_line_start(nl + 1))
 }
 
-/// The number of `\n` bytes in `bytes`, counted in blocks the compiler vectorizes (one pass,
-/// no per-line work).
+/// The number of `\n` bytes in `bytes`: memchr's vectorized count (AVX2 where the processor
+/// has it), several times faster than a loop the compiler vectorizes for the x86-64 baseline.
 fn count_newlines(bytes: &[u8]) -> u64 {
-    const BLOCK: usize = 32;
-    // A u8 lane counter overflows after 255 blocks; fold the lanes into the total before that.
-    const BLOCKS_PER_FOLD: usize = 255;
-    let mut total = 0u64;
-    let mut chunks = bytes.chunks_exact(BLOCK * BLOCKS_PER_FOLD);
-    for group in &mut chunks {
-        let mut lanes = [0u8; BLOCK];
-        for block in group.chunks_exact(BLOCK) {
-            for (lane, &b) in lanes.iter_mut().zip(block) {
-                *lane += u8::from(b == b'\n');
-            }
-        }
-        total += lanes.iter().map(|&n| u64::from(n)).sum::<u64>();
-    }
-    let rest = chunks.remainder();
-    total + rest.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 /// True when `statement` starts `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, the statements psql
