@@ -28,6 +28,8 @@ use super::lexer::{snippet, Item, Lexer};
 pub use crate::catalog::NotUnderstood;
 use crate::catalog::{qualified, quote_ident, InstalledExtension, Objects};
 use scan::{Cursor, QName};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
 
 /// What a dump says about one database.
@@ -260,7 +262,7 @@ impl ObjectsBuilder {
             desc: entry.desc.clone(),
             tag: entry.tag.clone(),
             statement: snippet(statement),
-            reason,
+            reason: format!("{reason}{}", sqlparser_hint(statement)),
         });
     }
 
@@ -468,6 +470,26 @@ impl ObjectsBuilder {
     }
 }
 
+/// What sqlparser makes of a statement no recognizer read, for the report: the kind of
+/// statement it parses it as, or that it does not parse it. Only statements that were not
+/// understood pay for it.
+fn sqlparser_hint(statement: &str) -> String {
+    match Parser::parse_sql(&PostgreSqlDialect {}, statement) {
+        Ok(parsed) => match parsed.first() {
+            Some(first) => {
+                let debug = format!("{first:?}");
+                let kind: String = debug
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                format!(" (sqlparser reads it as a {kind} statement)")
+            }
+            None => String::new(),
+        },
+        Err(_) => " (sqlparser cannot parse it either)".to_owned(),
+    }
+}
+
 /// True for statements that set up the session, not objects: `SET`, `RESET`,
 /// `SELECT pg_catalog.set_config(...)`, `SET SESSION AUTHORIZATION`, `BEGIN`, `COMMIT`.
 fn is_session_statement(c: &Cursor<'_>) -> bool {
@@ -508,4 +530,146 @@ fn key_of(q: &QName, default_schema: Option<&str>) -> String {
 /// The qualified key of a name in an entry's schema.
 fn entry_key(q: &QName, entry: &DumpEntry) -> String {
     key_of(q, entry.namespace.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(desc: &str, tag: &str, sql: &str) -> DumpEntry {
+        DumpEntry {
+            desc: desc.to_owned(),
+            tag: tag.to_owned(),
+            namespace: Some("app".to_owned()),
+            owner: Some("o".to_owned()),
+            sql: sql.to_owned(),
+            position: 7,
+            rows: None,
+        }
+    }
+
+    fn read(entries: &[DumpEntry]) -> DumpCatalog {
+        let mut builder = ObjectsBuilder::new(Some(15), Some(15));
+        for e in entries {
+            builder.push(e);
+        }
+        builder.finish()
+    }
+
+    #[test]
+    fn what_is_not_understood_is_returned_with_a_reason() {
+        let c = read(&[
+            entry(
+                "TABLE",
+                "t",
+                "CREATE TABLE app.t (a integer);\nUPDATE app.t SET a = 1;",
+            ),
+            entry("TABLE", "u", "CREATE TABLE app.u OF app.composite;"),
+        ]);
+        assert_eq!(c.not_understood.len(), 2, "{:?}", c.not_understood);
+        let first = &c.not_understood[0];
+        assert_eq!(
+            (first.position, first.desc.as_str(), first.tag.as_str()),
+            (7, "TABLE", "t")
+        );
+        assert_eq!(first.statement, "UPDATE app.t SET a = 1;");
+        assert_eq!(
+            first.reason,
+            "a UPDATE statement is not among pg_dump's forms for a TABLE entry (sqlparser reads it as a Update statement)"
+        );
+        assert!(c.not_understood[1].reason.starts_with("typed tables"));
+        assert!(c.objects.tables.contains_key("app.t"));
+    }
+
+    #[test]
+    fn kinds_outside_the_model_are_counted() {
+        let c = read(&[
+            entry(
+                "RULE",
+                "r",
+                "CREATE RULE r AS ON DELETE TO app.t DO INSTEAD NOTHING;",
+            ),
+            entry(
+                "COLLATION",
+                "c",
+                "CREATE COLLATION app.c (provider = icu, locale = 'und');",
+            ),
+            entry(
+                "COMMENT",
+                "COLLATION c",
+                "COMMENT ON COLLATION app.c IS 'x';",
+            ),
+            entry(
+                "ACL",
+                "FOREIGN SERVER s",
+                "GRANT ALL ON FOREIGN SERVER s TO x;",
+            ),
+            entry(
+                "TYPE",
+                "b",
+                "CREATE TYPE app.b (INPUT = app.b_in, OUTPUT = app.b_out);",
+            ),
+            entry("SHELL TYPE", "b", "CREATE TYPE app.b;"),
+            entry(
+                "SEQUENCE SET",
+                "ext_seq",
+                "SELECT pg_catalog.setval('app.ext_seq', 3, true);",
+            ),
+        ]);
+        assert_eq!(c.not_understood, vec![]);
+        assert_eq!(
+            c.outside_model,
+            BTreeMap::from([
+                ("ACL".to_owned(), 1),
+                ("COLLATION".to_owned(), 1),
+                ("COMMENT".to_owned(), 1),
+                ("RULE".to_owned(), 1),
+                (
+                    "SEQUENCE SET (of a sequence the dump does not create)".to_owned(),
+                    1
+                ),
+                ("SHELL TYPE".to_owned(), 1),
+                ("TYPE (base)".to_owned(), 1),
+            ])
+        );
+        assert!(c.objects.types.is_empty());
+    }
+
+    #[test]
+    fn named_not_null_constraints_are_the_column_s_not_null() {
+        let c = read(&[
+            entry(
+                "TABLE",
+                "t",
+                "CREATE TABLE app.t (\n    a integer CONSTRAINT t_a_not_null NOT NULL,\n    b text,\n    CONSTRAINT t_b_not_null NOT NULL b\n);",
+            ),
+            entry("TABLE", "u", "CREATE TABLE app.u (a integer);"),
+            entry("CONSTRAINT", "u u_a_not_null", "ALTER TABLE ONLY app.u\n    ADD CONSTRAINT u_a_not_null NOT NULL a;"),
+        ]);
+        assert_eq!(c.not_understood, vec![]);
+        let t = &c.objects.tables["app.t"];
+        assert!(t.columns.iter().all(|c| c.not_null));
+        assert!(t.constraints.is_empty());
+        assert!(c.objects.tables["app.u"].columns[0].not_null);
+    }
+
+    #[test]
+    fn owners_come_from_the_header_unless_the_dump_says_otherwise() {
+        let c = read(&[
+            entry("TABLE", "t", "CREATE TABLE app.t (a integer);"),
+            entry(
+                "TABLE",
+                "u",
+                "CREATE TABLE app.u (a integer);\nALTER TABLE app.u OWNER TO \"Other\";",
+            ),
+        ]);
+        assert_eq!(c.objects.tables["app.t"].owned.owner, "o");
+        assert_eq!(c.objects.tables["app.u"].owned.owner, "Other");
+        // acldefault for the final owner.
+        assert!(c.objects.tables["app.u"]
+            .owned
+            .acl
+            .0
+            .contains_key("\"Other\""));
+    }
 }

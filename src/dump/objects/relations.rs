@@ -143,6 +143,15 @@ impl SequenceOptions {
     }
 }
 
+/// The column of a `NOT NULL column` constraint definition.
+fn not_null_column(definition: &str) -> Option<String> {
+    let mut c = Cursor::new(definition);
+    if !c.eat_kws(&["NOT", "NULL"]) {
+        return None;
+    }
+    c.ident()
+}
+
 /// A column of `CREATE TABLE`.
 fn column(element: &str) -> Result<Column, String> {
     let mut c = Cursor::new(element);
@@ -174,7 +183,11 @@ fn column(element: &str) -> Result<Column, String> {
             col.generated = Some(expr.to_owned());
         } else if c.eat_kws(&["NOT", "NULL"]) {
             col.not_null = true;
+            c.eat_kws(&["NO", "INHERIT"]);
         } else if c.eat_kw("NULL") {
+        } else if c.eat_kw("CONSTRAINT") {
+            // The name of a column's NOT NULL constraint (pg_dump 18).
+            c.ident().ok_or("no constraint name")?;
         } else {
             return Err(format!("unknown column clause at `{}`", c.peek().text));
         }
@@ -252,6 +265,7 @@ impl ObjectsBuilder {
         } else if c.peek().is_kw("OF") {
             return Err("typed tables (CREATE TABLE ... OF type) are not read".to_owned());
         }
+        let mut not_null_later = Vec::new();
         if c.peek().is_punct('(') {
             let group = c.group().ok_or("unbalanced column list")?;
             for element in split_top_level(group) {
@@ -259,6 +273,12 @@ impl ObjectsBuilder {
                 if e.eat_kw("CONSTRAINT") {
                     let name = e.ident().ok_or("no constraint name")?;
                     let definition = e.rest();
+                    if let Some(column) = not_null_column(definition) {
+                        // A named NOT NULL constraint (pg_dump 18): the model keeps it as the
+                        // column's NOT NULL.
+                        not_null_later.push(column);
+                        continue;
+                    }
                     let kind = constraint_kind(definition)
                         .ok_or_else(|| format!("unknown constraint `{definition}`"))?;
                     table.constraints.insert(
@@ -324,6 +344,11 @@ impl ObjectsBuilder {
                 c.group().ok_or("no list after OPTIONS")?;
             } else {
                 return Err(format!("unknown table clause at `{}`", c.peek().text));
+            }
+        }
+        for column in not_null_later {
+            if let Some(col) = table.columns.iter_mut().find(|c| c.name == column) {
+                col.not_null = true;
             }
         }
         for parent in table.inherits.clone() {
@@ -570,6 +595,11 @@ impl ObjectsBuilder {
     }
 
     fn add_constraint(&mut self, key: &str, name: &str, definition: &str) -> Read {
+        if let Some(column) = not_null_column(definition) {
+            // A named NOT NULL constraint (pg_dump 18): the column's NOT NULL in the model.
+            self.column_mut(key, &column)?.not_null = true;
+            return Ok(());
+        }
         let kind = constraint_kind(definition)
             .ok_or_else(|| format!("unknown constraint `{definition}`"))?;
         let constraint = Constraint {
@@ -663,13 +693,17 @@ impl ObjectsBuilder {
             "false" => false,
             _ => return Err("setval's third argument is not true or false".to_owned()),
         };
-        let sequence = self
-            .out
-            .objects
-            .sequences
-            .get_mut(&key)
-            .ok_or_else(|| format!("setval of {key}, which the dump did not create"))?;
-        sequence.last_value = called.then_some(value);
+        match self.out.objects.sequences.get_mut(&key) {
+            Some(sequence) => sequence.last_value = called.then_some(value),
+            // An extension's configuration sequence: its value is dumped, the sequence is not.
+            None => {
+                *self
+                    .out
+                    .outside_model
+                    .entry("SEQUENCE SET (of a sequence the dump does not create)".to_owned())
+                    .or_default() += 1;
+            }
+        }
         Ok(())
     }
 
@@ -903,6 +937,8 @@ mod tests {
         let c = column("\"a\"\"b\" numeric(12,2)[] DEFAULT '{1,2}'::numeric[]").unwrap();
         assert_eq!(c.name, "a\"b");
         assert_eq!(c.type_name, "numeric(12,2)[]");
+        let c = column("id integer CONSTRAINT t_id_not_null NOT NULL").unwrap();
+        assert!(c.not_null);
         let c = column("x app.generated").unwrap();
         assert_eq!(c.type_name, "app.generated");
         assert!(column("x").is_err());
