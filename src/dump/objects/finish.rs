@@ -42,7 +42,7 @@ fn public_schema(b: &mut ObjectsBuilder) {
 }
 
 fn rows(b: &mut ObjectsBuilder) {
-    for (_, key, rows) in std::mem::take(&mut b.rows) {
+    for (key, rows) in std::mem::take(&mut b.rows) {
         match b.out.objects.tables.get_mut(&key) {
             Some(table) => table.rows = Some(rows),
             // An extension's configuration table: its data is dumped, the table is not.

@@ -72,7 +72,7 @@ pub struct ObjectsBuilder {
     /// that implements them): the table they are on.
     constraint_tables: BTreeMap<String, String>,
     /// Rows of `TABLE DATA` entries: the table and the count.
-    rows: Vec<(Origin, String, u64)>,
+    rows: Vec<(String, u64)>,
     /// Aggregates whose result is their final function's: the aggregate and the function.
     aggregate_finals: Vec<(String, QName)>,
     /// The dump has an entry for the public schema (pg_dump 15+ writes none when the schema is
@@ -280,7 +280,7 @@ impl ObjectsBuilder {
             "COMMENT" => self.comment(entry, &mut c),
             "GRANT" | "REVOKE" => self.acl(entry, &mut c),
             "SELECT" => self.select(entry, &mut c),
-            "REFRESH" => self.refresh(&mut c),
+            "REFRESH" => self.refresh(entry, &mut c),
             "COPY" if entry.desc == "TABLE DATA" => Ok(()),
             _ => Err(format!(
                 "a {word} statement is not among pg_dump's forms for a {} entry",
@@ -419,12 +419,12 @@ impl ObjectsBuilder {
         }
     }
 
-    fn refresh(&mut self, c: &mut Cursor<'_>) -> Read {
+    fn refresh(&mut self, entry: &DumpEntry, c: &mut Cursor<'_>) -> Read {
         if !c.eat_kws(&["REFRESH", "MATERIALIZED", "VIEW"]) {
             return Err("REFRESH of something other than a materialized view".to_owned());
         }
         let q = c.qname().ok_or("no view name")?;
-        let key = key_of(&q, None);
+        let key = entry_key(&q, entry);
         let view = self
             .out
             .objects
@@ -442,7 +442,7 @@ impl ObjectsBuilder {
         };
         let key = qualified(schema, &entry.tag);
         if let Some(rows) = entry.rows {
-            self.rows.push((Origin::of(entry, &entry.sql), key, rows));
+            self.rows.push((key, rows));
         }
     }
 
