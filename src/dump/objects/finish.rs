@@ -136,8 +136,14 @@ fn privileges(b: &mut ObjectsBuilder) {
                     }
                     Some(())
                 } else if let Some(view) = o.views.get_mut(key) {
-                    // Column privileges of a view have no place in the model.
                     change.apply(&mut view.owned.acl, AclKind::Table, None, major);
+                    if change.columns().next().is_some() {
+                        // Column privileges of a view have no place in the model.
+                        *b.out
+                            .outside_model
+                            .entry("ACL (on a view's columns)".to_owned())
+                            .or_default() += 1;
+                    }
                     Some(())
                 } else {
                     o.sequences.get_mut(key).map(|s| {

@@ -654,6 +654,35 @@ mod tests {
     }
 
     #[test]
+    fn view_triggers_and_view_column_privileges_are_outside_the_model() {
+        let c = read(&[
+            entry("VIEW", "v", "CREATE VIEW app.v AS\n SELECT 1 AS a;"),
+            entry(
+                "TRIGGER",
+                "v tr",
+                "CREATE TRIGGER tr INSTEAD OF INSERT ON app.v FOR EACH ROW EXECUTE FUNCTION app.f();",
+            ),
+            entry("ACL", "COLUMN v.a", "GRANT SELECT(a) ON TABLE app.v TO x;"),
+            entry(
+                "DOMAIN",
+                "d",
+                "CREATE DOMAIN app.d AS integer CONSTRAINT d_not_null NOT NULL\n\tCONSTRAINT d_check CHECK ((VALUE > 0));",
+            ),
+        ]);
+        assert_eq!(c.not_understood, vec![]);
+        assert_eq!(
+            c.outside_model,
+            BTreeMap::from([
+                ("ACL (on a view's columns)".to_owned(), 1),
+                ("TRIGGER (on a view)".to_owned(), 1),
+            ])
+        );
+        let d = &c.objects.types["app.d"];
+        assert!(d.not_null);
+        assert_eq!(d.constraints.keys().collect::<Vec<_>>(), ["d_check"]);
+    }
+
+    #[test]
     fn owners_come_from_the_header_unless_the_dump_says_otherwise() {
         let c = read(&[
             entry("TABLE", "t", "CREATE TABLE app.t (a integer);"),

@@ -105,8 +105,13 @@ impl ObjectsBuilder {
             } else if c.eat_kw("CONSTRAINT") {
                 let name = c.ident().ok_or("no constraint name")?;
                 let definition = c.until(|tok, prev| is_clause(tok, prev, &["CONSTRAINT"]));
-                t.constraints
-                    .insert(quote_ident(&name), definition.to_owned());
+                if definition == "NOT NULL" {
+                    // A named NOT NULL (pg_dump 17+): the domain's NOT NULL in the model.
+                    t.not_null = true;
+                } else {
+                    t.constraints
+                        .insert(quote_ident(&name), definition.to_owned());
+                }
             } else {
                 return Err(format!("unknown domain clause at `{}`", c.peek().text));
             }
