@@ -623,6 +623,27 @@ fn publications_and_event_triggers() {
     assert_eq!(o.event_triggers["audit_drop"].enabled, "A");
 }
 
+#[test]
+fn pg_restore_s_script_of_the_archives_reads_like_the_plain_dump() {
+    let plain = read_plain("pg15.sql");
+    let dir = tempfile::tempdir().unwrap();
+    for archive in ["pg15.dump", "pg15.dir"] {
+        let script = dir.path().join(format!("{archive}.sql"));
+        let output = Command::new(client("pg_restore"))
+            .arg("-f")
+            .arg(&script)
+            .arg(fixture(archive))
+            .output()
+            .expect("pg_restore runs");
+        assert!(
+            output.status.success(),
+            "pg_restore {archive}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(read_plain_path(&script), plain, "{archive}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bad input
 // ---------------------------------------------------------------------------------------------
