@@ -10,10 +10,14 @@
 //! the object model has no place for (servers, casts, collations, ...) are counted in
 //! [`DumpCatalog::outside_model`]: nothing is dropped silently.
 //!
-//! The builder takes one entry at a time ([`ObjectsBuilder::push`]) and keeps only the objects,
-//! so a dump of any size streams through it. What needs the whole dump is done in
-//! [`ObjectsBuilder::finish`]: inherited columns, identity sequence types, comments and
-//! privileges (replayed from each object's default privileges and final owner).
+//! The builder takes one entry at a time ([`ObjectsBuilder::push`]) and keeps only the objects
+//! (their rows are counts), so a dump of any size streams through it. pg_dump writes objects
+//! after what they depend on, so most facts are applied as they come: a child table takes its
+//! parent's columns when it is created, an identity sequence its column's type. What needs the
+//! whole dump is done in [`ObjectsBuilder::finish`]: comments, privileges (replayed over each
+//! object's default privileges for its final owner), row counts, and the public schema that
+//! pg_dump 15+ leaves out when it is as initdb made it (a dump cannot tell that schema from a
+//! dropped one; it is taken to be there).
 
 mod finish;
 mod others;
