@@ -303,3 +303,207 @@ fn read_entry<R: Read>(f: &mut EntryFields<'_, R>, head: &Head) -> Result<TocEnt
         data,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes archive primitives as pg_dump does (intSize 4, offSize 8).
+    #[derive(Default)]
+    struct Writer(Vec<u8>);
+
+    impl Writer {
+        fn byte(&mut self, b: u8) -> &mut Self {
+            self.0.push(b);
+            self
+        }
+        fn int(&mut self, v: i32) -> &mut Self {
+            self.0.push(u8::from(v < 0));
+            self.0.extend_from_slice(&v.unsigned_abs().to_le_bytes());
+            self
+        }
+        fn str(&mut self, s: Option<&str>) -> &mut Self {
+            match s {
+                None => self.int(-1),
+                Some(s) => {
+                    self.int(s.len() as i32);
+                    self.0.extend_from_slice(s.as_bytes());
+                    self
+                }
+            }
+        }
+    }
+
+    /// A custom archive of `minor` with one TABLE entry (dump id 203, depending on 7).
+    fn archive(minor: u8, compression: i32) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.0.extend_from_slice(MAGIC);
+        w.byte(1)
+            .byte(minor)
+            .byte(0)
+            .byte(4)
+            .byte(8)
+            .byte(FORMAT_CUSTOM);
+        if minor >= 15 {
+            w.byte(compression as u8);
+        } else {
+            w.int(compression);
+        }
+        for tm in [7, 36, 22, 21, 10, 126, 0] {
+            w.int(tm);
+        }
+        w.str(Some("appdb")).str(Some("13.23")).str(Some("15.18"));
+        w.int(1); // entries
+        w.int(203)
+            .int(0)
+            .str(Some("1259"))
+            .str(Some("16429"))
+            .str(Some("t"))
+            .str(Some("TABLE"));
+        w.int(2)
+            .str(Some("CREATE TABLE app.t ();\n"))
+            .str(Some("DROP TABLE app.t;\n"))
+            .str(None);
+        w.str(Some("app")).str(Some(""));
+        if minor >= 14 {
+            w.str(Some("heap"));
+        }
+        if minor >= 16 {
+            w.int(i32::from(b'r'));
+        }
+        w.str(Some("postgres")).str(Some("false"));
+        w.str(Some("7")).str(None);
+        w.byte(OFFSET_NO_DATA).0.extend_from_slice(&[0; 8]);
+        w.0
+    }
+
+    fn read(bytes: &[u8]) -> Result<(Head, Vec<TocEntry>), ArchiveError> {
+        let mut p = Primitives::new(bytes, 0, bytes.len() as u64);
+        let file = Path::new("synthetic.dump");
+        let head = read_head(&mut p, file)?;
+        let entries = read_toc(&mut p, &head, file)?;
+        assert_eq!(p.remaining(), 0, "every byte read");
+        Ok((head, entries))
+    }
+
+    #[test]
+    fn every_version_from_1_12_to_1_16_reads_its_own_fields() {
+        for minor in MIN_MINOR..=MAX_MINOR {
+            let (head, entries) =
+                read(&archive(minor, 1)).unwrap_or_else(|e| panic!("1.{minor}: {e}"));
+            assert_eq!(head.version, (1, minor, 0));
+            assert_eq!(head.compression, Compression::Gzip, "1.{minor}");
+            assert_eq!(head.created.to_string(), "2026-11-21 22:36:07");
+            assert_eq!(
+                (head.database.as_str(), head.server_version.as_str()),
+                ("appdb", "13.23")
+            );
+            let e = &entries[0];
+            assert_eq!(
+                (e.dump_id, e.desc.as_str(), e.namespace.as_str()),
+                (203, "TABLE", "app")
+            );
+            assert_eq!(e.copy_stmt, "", "NULL reads as empty");
+            assert_eq!(
+                e.table_am,
+                if minor >= 14 { "heap" } else { "" },
+                "1.{minor}"
+            );
+            assert_eq!(e.relkind, (minor >= 16).then_some('r'), "1.{minor}");
+            assert_eq!(
+                (e.owner.as_str(), e.dependencies.as_slice()),
+                ("postgres", &[7][..])
+            );
+            assert_eq!(e.data, DataLocation::None);
+        }
+    }
+
+    #[test]
+    fn compression_is_a_zlib_level_before_1_15_and_an_algorithm_after() {
+        assert_eq!(
+            read(&archive(14, -1)).map(|r| r.0.compression).ok(),
+            Some(Compression::Gzip)
+        );
+        assert_eq!(
+            read(&archive(14, 0)).map(|r| r.0.compression).ok(),
+            Some(Compression::None)
+        );
+        assert_eq!(
+            read(&archive(14, 9)).map(|r| r.0.compression).ok(),
+            Some(Compression::Gzip)
+        );
+        assert_eq!(
+            read(&archive(15, 2)).map(|r| r.0.compression).ok(),
+            Some(Compression::Lz4)
+        );
+        assert_eq!(
+            read(&archive(16, 3)).map(|r| r.0.compression).ok(),
+            Some(Compression::Zstd)
+        );
+        assert_eq!(
+            read(&archive(16, 0)).map(|r| r.0.compression).ok(),
+            Some(Compression::None)
+        );
+        let err = read(&archive(16, 4)).expect_err("algorithm 4");
+        assert_eq!(
+            err.to_string(),
+            "synthetic.dump: corrupt at byte 12 while reading the header (its compression): compression algorithm 4"
+        );
+    }
+
+    #[test]
+    fn versions_outside_1_12_to_1_16_are_refused() {
+        for minor in [0, 11, 17] {
+            let err = read(&archive(minor, 1)).expect_err("unsupported");
+            assert!(
+                matches!(err, ArchiveError::UnsupportedVersion { version: (1, m, _), .. } if m == minor),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_dump_id_below_one_is_corrupt() {
+        let mut bytes = archive(14, 1);
+        let at = bytes
+            .windows(5)
+            .position(|w| w == [0, 203, 0, 0, 0])
+            .expect("dump id");
+        bytes[at] = 1; // -203
+        let err = read(&bytes).expect_err("negative dump id");
+        assert!(
+            err.to_string()
+                .ends_with("(entry 1 of 1, its dump id): dump id -203 out of range"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_dependency_must_be_a_dump_id() {
+        let mut bytes = archive(14, 1);
+        let at = bytes
+            .windows(6)
+            .position(|w| w == [0, 1, 0, 0, 0, b'7'])
+            .expect("dependency");
+        bytes[at + 5] = b'x';
+        let err = read(&bytes).expect_err("a bad dependency");
+        assert!(
+            err.to_string()
+                .ends_with("its dependencies): dependency \"x\" is not a dump id"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_data_offset_flag_is_corrupt() {
+        let mut bytes = archive(16, 1);
+        let flag = bytes.len() - 9;
+        bytes[flag] = 9;
+        let err = read(&bytes).expect_err("flag 9");
+        assert!(
+            err.to_string()
+                .ends_with("its data offset): data offset flag 9"),
+            "{err}"
+        );
+    }
+}
