@@ -189,20 +189,127 @@ impl<R: Read> Read for Tracked<R> {
     }
 }
 
+/// The largest zstd window accepted: zstd's own default limit for decoding
+/// (`ZSTD_WINDOWLOG_LIMIT_DEFAULT`, 2^27 bytes), which pg_restore keeps too (`pg_dump -Z
+/// zstd:long` writes exactly 2^27). ruzstd holds up to a window of output before it lets any
+/// go, so a larger window, true or lying, could hold a whole table in memory.
+const ZSTD_MAX_WINDOW: u64 = 1 << 27;
+
+/// A reader that first gives back the bytes of a frame header read ahead of the decoder.
+struct Replay<R> {
+    head: Vec<u8>,
+    at: usize,
+    inner: R,
+}
+
+impl<R: Read> Read for Replay<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at < self.head.len() {
+            let n = buf.len().min(self.head.len() - self.at);
+            buf[..n].copy_from_slice(&self.head[self.at..self.at + n]);
+            self.at += n;
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Read> Replay<R> {
+    /// Reads `count` more bytes of the header; fewer only at the end of the input.
+    fn read_ahead(&mut self, count: usize) -> io::Result<usize> {
+        let start = self.head.len();
+        self.head.resize(start + count, 0);
+        let mut done = 0;
+        while done < count {
+            match self.inner.read(&mut self.head[start + done..]) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.head.truncate(start + done);
+        Ok(done)
+    }
+
+    /// Reads the header of the next frame ahead, checks its window and rewinds to replay it;
+    /// `false` at the end of the input.
+    fn next_frame(&mut self) -> io::Result<bool> {
+        let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidData, msg);
+        let short = || io::Error::new(io::ErrorKind::UnexpectedEof, "zstd frame header cut short");
+        self.head.clear();
+        self.at = 0;
+        match self.read_ahead(5)? {
+            0 => return Ok(false),
+            5 => {}
+            _ => return Err(short()),
+        }
+        if self.head[..4] != [0x28, 0xb5, 0x2f, 0xfd] {
+            return Err(invalid("not a zstd frame".into()));
+        }
+        // RFC 8878 3.1.1.1: the frame header descriptor says which fields follow.
+        let descriptor = self.head[4];
+        let single_segment = descriptor & 0x20 != 0;
+        let dict_id_len = [0, 1, 2, 4][usize::from(descriptor & 3)];
+        let size_len = match descriptor >> 6 {
+            0 => usize::from(single_segment),
+            1 => 2,
+            2 => 4,
+            _ => 8,
+        };
+        let rest = usize::from(!single_segment) + dict_id_len + size_len;
+        if self.read_ahead(rest)? < rest {
+            return Err(short());
+        }
+        let window = if single_segment {
+            // The window is the content size.
+            let field = &self.head[5 + dict_id_len..];
+            let mut size = field
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            if size_len == 2 {
+                size += 256;
+            }
+            size
+        } else {
+            let descriptor = self.head[5];
+            let base = 1u64 << (10 + (descriptor >> 3));
+            base + (base / 8) * u64::from(descriptor & 7)
+        };
+        if window > ZSTD_MAX_WINDOW {
+            return Err(invalid(format!(
+                "zstd window of {window} bytes, more than the {ZSTD_MAX_WINDOW} zstd decodes by default"
+            )));
+        }
+        Ok(true)
+    }
+}
+
 /// Zstandard frames one after the other (pg_dump writes one per block or file; more are
 /// legal), decoded by ruzstd.
-enum ZstdFrames<R: BufRead> {
-    Between(R),
-    InFrame(Box<ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>>),
+enum ZstdFrames<R: Read> {
+    Between(Replay<R>),
+    InFrame(Box<ruzstd::decoding::StreamingDecoder<Replay<R>, ruzstd::decoding::FrameDecoder>>),
     Failed,
 }
 
-impl<R: BufRead> Read for ZstdFrames<R> {
+impl<R: Read> ZstdFrames<R> {
+    fn new(src: R) -> Self {
+        ZstdFrames::Between(Replay {
+            head: Vec::with_capacity(18),
+            at: 0,
+            inner: src,
+        })
+    }
+}
+
+impl<R: Read> Read for ZstdFrames<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             match std::mem::replace(self, ZstdFrames::Failed) {
                 ZstdFrames::Between(mut src) => {
-                    if src.fill_buf()?.is_empty() {
+                    if !src.next_frame()? {
                         *self = ZstdFrames::Between(src);
                         return Ok(0);
                     }
@@ -248,7 +355,7 @@ fn decompressed<'a>(
         (Compression::Gzip, Container::Block) => Box::new(flate2::bufread::ZlibDecoder::new(src)),
         (Compression::Gzip, Container::File) => Box::new(flate2::bufread::MultiGzDecoder::new(src)),
         (Compression::Lz4, _) => Box::new(lz4_flex::frame::FrameDecoder::new(src)),
-        (Compression::Zstd, _) => Box::new(ZstdFrames::Between(src)),
+        (Compression::Zstd, _) => Box::new(ZstdFrames::new(src)),
     }
 }
 
@@ -570,20 +677,26 @@ mod tests {
         assert!(matches!(chunks.fault, Some(Fault::Corrupt { .. })));
     }
 
+    /// A zstd frame of one raw block holding `payload`, with the given header fields.
+    fn zstd_frame(descriptor: u8, fields: &[u8], payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![0x28, 0xb5, 0x2f, 0xfd, descriptor];
+        f.extend_from_slice(fields);
+        let block = ((payload.len() as u32) << 3) | 1; // raw, last
+        f.extend_from_slice(&block.to_le_bytes()[..3]);
+        f.extend_from_slice(payload);
+        f
+    }
+
+    /// Single segment, a one-byte content size.
+    fn small_frame(payload: &[u8]) -> Vec<u8> {
+        zstd_frame(0x20, &[payload.len() as u8], payload)
+    }
+
     #[test]
     fn zstd_frames_follow_each_other() {
-        // Two frames of raw blocks: "1\n" and "2\n\\.\n" (magic, header without window
-        // descriptor's single-segment size, one last raw block).
-        fn frame(payload: &[u8]) -> Vec<u8> {
-            let mut f = vec![0x28, 0xb5, 0x2f, 0xfd, 0x20, payload.len() as u8];
-            let header = ((payload.len() as u32) << 3) | 1; // raw block, last
-            f.extend_from_slice(&header.to_le_bytes()[..3]);
-            f.extend_from_slice(payload);
-            f
-        }
-        let mut stream = frame(b"1\n");
-        stream.extend(frame(b"2\n\\.\n"));
-        let counted = count_copy_rows(ZstdFrames::Between(&stream[..]));
+        let mut stream = small_frame(b"1\n");
+        stream.extend(small_frame(b"2\n\\.\n"));
+        let counted = count_copy_rows(ZstdFrames::new(&stream[..]));
         assert_eq!(
             counted.ok(),
             Some(Counted {
@@ -591,7 +704,35 @@ mod tests {
                 terminated: true
             })
         );
-        let counted = count_copy_rows(ZstdFrames::Between(&stream[..stream.len() - 2]));
-        assert!(counted.is_err());
+        for cut in [stream.len() - 2, 3, 7] {
+            let counted = count_copy_rows(ZstdFrames::new(&stream[..cut]));
+            assert!(counted.is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn zstd_windows_beyond_what_zstd_decodes_by_default_are_refused() {
+        // Window descriptor: exponent 17 (2^27 bytes, zstd:long), then 18.
+        let long = zstd_frame(0, &[17 << 3], b"1\n\\.\n");
+        assert_eq!(
+            count_copy_rows(ZstdFrames::new(&long[..]))
+                .map(|c| c.rows)
+                .ok(),
+            Some(1)
+        );
+        let too_long = zstd_frame(0, &[18 << 3], b"1\n\\.\n");
+        let err = count_copy_rows(ZstdFrames::new(&too_long[..])).expect_err("2^28");
+        assert_eq!(
+            err.to_string(),
+            "zstd window of 268435456 bytes, more than the 134217728 zstd decodes by default"
+        );
+        // Single segment: the window is the content size, here 8 bytes saying 2^40.
+        let lying = zstd_frame(0xe0, &(1u64 << 40).to_le_bytes(), b"1\n");
+        let err = count_copy_rows(ZstdFrames::new(&lying[..])).expect_err("2^40");
+        assert!(
+            err.to_string()
+                .starts_with("zstd window of 1099511627776 bytes"),
+            "{err}"
+        );
     }
 }
