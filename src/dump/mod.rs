@@ -4,6 +4,7 @@
 //! ([`ObjectsBuilder`]).
 
 pub mod acl;
+pub mod archive;
 pub mod entry;
 pub mod lexer;
 pub mod objects;

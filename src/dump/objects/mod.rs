@@ -215,6 +215,13 @@ impl ObjectsBuilder {
         match desc {
             "TABLE DATA" => return self.table_data(entry),
             "BLOBS" | "LARGE OBJECTS" => return,
+            // pg_dump 17 groups large objects: in an archive the entry's definition is their
+            // oids, one per line, for pg_restore to turn into `lo_create` calls (which a plain
+            // dump holds instead, and which are read below).
+            "BLOB METADATA" if is_oid_list(&entry.sql) => {
+                self.out.large_objects += entry.sql.split_ascii_whitespace().count() as u64;
+                return;
+            }
             _ => {}
         }
         if desc == "SCHEMA" {
@@ -474,6 +481,12 @@ impl ObjectsBuilder {
     }
 }
 
+/// True for text that is only oids (digits), one per line.
+fn is_oid_list(text: &str) -> bool {
+    text.split_ascii_whitespace()
+        .all(|word| word.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// What sqlparser makes of a statement no recognizer read, for the report: the kind of
 /// statement it parses it as, or that it does not parse it. Only statements that were not
 /// understood pay for it.
@@ -684,6 +697,36 @@ mod tests {
         let d = &c.objects.types["app.d"];
         assert!(d.not_null);
         assert_eq!(d.constraints.keys().collect::<Vec<_>>(), ["d_check"]);
+    }
+
+    #[test]
+    fn large_objects_are_counted_in_every_form_pg_dump_writes_them() {
+        let c = read(&[
+            entry(
+                "BLOB",
+                "1",
+                "SELECT pg_catalog.lo_create('1');\nALTER LARGE OBJECT 1 OWNER TO o;",
+            ),
+            entry("BLOB METADATA", "2..4", "2\n3\n4\n"),
+            entry(
+                "BLOB METADATA",
+                "5..6",
+                "SELECT pg_catalog.lo_create('5');\nSELECT pg_catalog.lo_create('6');",
+            ),
+            entry("BLOBS", "BLOBS", "SELECT pg_catalog.lo_open('1', 131072);"),
+            entry(
+                "COMMENT",
+                "LARGE OBJECT 1",
+                "COMMENT ON LARGE OBJECT 1 IS 'x';",
+            ),
+            entry(
+                "ACL",
+                "LARGE OBJECT 1",
+                "GRANT SELECT ON LARGE OBJECT 1 TO x;",
+            ),
+        ]);
+        assert_eq!(c.not_understood, vec![]);
+        assert_eq!(c.large_objects, 6);
     }
 
     #[test]
