@@ -948,19 +948,26 @@ fn load_rich(cluster: &Cluster) {
 }
 
 /// The pg_dump that can dump a server of `major`: the PostgreSQL 15 client up to 15, the 16
-/// client of `scripts/fetch-postgres.sh`'s cache for 16.
+/// client of `scripts/fetch-postgres.sh`'s cache for 16, Debian's 17 client that
+/// `scripts/make-archive-fixtures.sh` unpacks into the same cache for 17.
 fn pg_dump_for(major: u32) -> PathBuf {
     if major <= 15 {
         return client("pg_dump");
     }
     let cache =
         std::env::var("PGPARITY_PG_CACHE").unwrap_or_else(|_| "/var/tmp/pgparity-pg".to_owned());
-    let path = Path::new(&cache).join(format!("client/{major}/bin/pg_dump"));
-    assert!(
-        path.is_file(),
-        "{} not found: run scripts/fetch-postgres.sh client{major}",
-        path.display()
-    );
+    let (path, how) = match major {
+        16 => (
+            "client/16/bin/pg_dump",
+            "scripts/fetch-postgres.sh client16",
+        ),
+        _ => (
+            "debian-trixie-client-17/bin/pg_dump",
+            "scripts/make-archive-fixtures.sh (it fetches Debian's pg_dump 17)",
+        ),
+    };
+    let path = Path::new(&cache).join(path);
+    assert!(path.is_file(), "{} not found: run {how}", path.display());
     path
 }
 
@@ -1058,6 +1065,11 @@ fn a_dump_and_the_database_it_was_taken_from_have_equal_objects_on_15() {
 #[test]
 fn a_dump_and_the_database_it_was_taken_from_have_equal_objects_on_16() {
     dump_and_database_agree(16);
+}
+
+#[test]
+fn a_dump_and_the_database_it_was_taken_from_have_equal_objects_on_17() {
+    dump_and_database_agree(17);
 }
 
 #[test]
