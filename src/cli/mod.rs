@@ -141,7 +141,8 @@ struct CleanArgs {
 
 #[derive(Debug, Args)]
 struct SnapshotArgs {
-    /// Connection string of the server (URI or key=value; PG* variables fill the rest).
+    /// Connection string of the server (URI or key=value; PG* variables fill the rest), or a
+    /// dump to read (plain SQL, custom or directory archive), every table's rows counted.
     server: String,
     /// Write the snapshot here (whole, or not at all) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
@@ -254,9 +255,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 fn snapshot(args: SnapshotArgs) -> Result<ExitCode> {
     let set = RuleSet::load(args.rules.as_deref())?;
-    let env = std::env::vars().collect();
-    let spec = ConnSpec::parse(&args.server, &env)?;
-    let snapshot = read_snapshot(&spec, &set.parameters.provider)?;
+    let (snapshot, _) = load_server(&args.server, &set.parameters.provider, true)?;
     let write = |out: &mut dyn Write| -> Result<()> {
         serde_json::to_writer_pretty(&mut *out, &snapshot)?;
         writeln!(out)?;
@@ -273,17 +272,33 @@ fn snapshot(args: SnapshotArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A server named on the command line: a snapshot file if one exists at that path, else a
-/// connection string.
-fn load_server(arg: &str, provider_parameters: &[String]) -> Result<(Snapshot, String)> {
+/// A server named on the command line: a snapshot file or a dump if one exists at that path
+/// (a dump's archived rows counted with `count_rows`), else a connection string.
+fn load_server(
+    arg: &str,
+    provider_parameters: &[String],
+    count_rows: bool,
+) -> Result<(Snapshot, String)> {
+    use pgparity::dump::{input_kind, read_dump, InputKind};
     let path = Path::new(arg);
-    if path.is_file() {
-        return Ok((load_snapshot(path)?, format!("snapshot {arg}")));
+    if path.exists() {
+        let kind = input_kind(path).with_context(|| format!("{arg}: cannot be read"))?;
+        return match kind {
+            InputKind::Json => Ok((load_snapshot(path)?, format!("snapshot {arg}"))),
+            InputKind::Archive | InputKind::Plain => {
+                let snapshot = read_dump(path, arg, count_rows)?;
+                let format = snapshot.dump.as_ref().map_or("", |d| d.format.as_str());
+                let name = format!("{format} dump {arg}");
+                Ok((snapshot, name))
+            }
+        };
     }
     let looks_like_conninfo =
         arg.contains('=') || arg.starts_with("postgres://") || arg.starts_with("postgresql://");
     if !looks_like_conninfo {
-        anyhow::bail!("{arg}: no such snapshot file, and not a connection string (postgresql://... or key=value)");
+        anyhow::bail!(
+            "{arg}: no such file, and not a connection string (postgresql://... or key=value)"
+        );
     }
     let env = std::env::vars().collect();
     let spec = ConnSpec::parse(arg, &env)?;
@@ -299,8 +314,8 @@ fn load_servers(
     provider_parameters: &[String],
 ) -> Result<((Snapshot, String), (Snapshot, String))> {
     let (source, target) = std::thread::scope(|scope| {
-        let target = scope.spawn(|| load_server(target, provider_parameters));
-        let source = load_server(source, provider_parameters);
+        let target = scope.spawn(|| load_server(target, provider_parameters, false));
+        let source = load_server(source, provider_parameters, false);
         (source, target.join())
     });
     let target = target.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -346,7 +361,10 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             let (source, target) = load_servers(&args.source, t, &set.parameters.provider)?;
             (source, Some(target))
         }
-        None => (load_server(&args.source, &set.parameters.provider)?, None),
+        None => (
+            load_server(&args.source, &set.parameters.provider, false)?,
+            None,
+        ),
     };
     let findings = pgparity::check::check(&source, target.as_ref().map(|(t, _)| t), &policy);
     let checked = pgparity::diff::checked_objects(&source, &policy);
