@@ -26,9 +26,9 @@ enum Command {
     /// Work with roles scripts (pg_dumpall --roles-only output).
     #[command(subcommand)]
     Roles(RolesCommand),
-    /// Save a server's catalog (settings, extensions, roles, databases) as JSON.
+    /// Save the catalog of a server (settings, extensions, roles, databases, schema objects) or a dump as JSON.
     Snapshot(SnapshotArgs),
-    /// Compare settings, extensions, roles and databases of two servers or snapshots.
+    /// Compare settings, extensions, roles, databases and schema objects of two servers, snapshots or dumps.
     Diff(DiffArgs),
     /// Pre-migration readiness of a source for a target (live, saved, or the profile's).
     Check(CheckArgs),
@@ -171,9 +171,9 @@ struct ReportArgs {
 
 #[derive(Debug, Args)]
 struct DiffArgs {
-    /// The source: a connection string or a snapshot file.
+    /// The source: a connection string, a snapshot file, or a dump (plain SQL, custom or directory archive).
     source: String,
-    /// The target: a connection string or a snapshot file.
+    /// The target: a connection string, a snapshot file, or a dump (plain SQL, custom or directory archive).
     target: String,
     /// Target profile, for its provider roles and parameter rules.
     #[arg(long, default_value = "community")]
@@ -184,9 +184,9 @@ struct DiffArgs {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// The source: a connection string or a snapshot file.
+    /// The source: a connection string, a snapshot file, or a dump (plain SQL, custom or directory archive).
     source: String,
-    /// The target, when it exists: a connection string or a snapshot file.
+    /// The target, when it exists: a connection string, a snapshot file or a dump.
     target: Option<String>,
     /// Target profile: azure-flexible, azure-single, aws-rds, gcp-cloudsql, community, or one
     /// from --rules.
