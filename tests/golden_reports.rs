@@ -514,9 +514,10 @@ fn a_snapshot_of_a_newer_format_is_refused() {
 fn a_roles_script_as_source_is_refused() {
     let roles = "fixtures/roles/azure-single/passwords/roles.sql";
     assert!(repo().join(roles).is_file());
+    // Read as a plain dump, which it is not: the line that gives it away is named.
     assert_refused(
         &run(&["check", roles, "--profile", "azure-flexible"]),
-        roles,
-        "not a pgparity snapshot (not JSON: ",
+        &format!("{roles}:2"),
+        "a pg_dumpall file (it holds several databases): give a dump of one database made by pg_dump",
     );
 }
