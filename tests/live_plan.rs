@@ -1,0 +1,368 @@
+//! Live: `pgparity plan` converges.
+//!
+//! Each case has a source database on PostgreSQL 13 and a target database whose differences
+//! the plan must remove: `pgparity plan` writes the script, `psql -v ON_ERROR_STOP=1` applies
+//! it as the target's administrator, and a diff afterwards finds nothing but what the script's
+//! header listed as not fixable; the script then runs a second time, succeeds, and changes
+//! nothing (the target's objects read the same before and after).
+//!
+//! The administrator is not a superuser: `CREATE ROLE admin LOGIN CREATEROLE CREATEDB`, member
+//! (by `GRANT`, with the default INHERIT and SET) of the roles that own the objects
+//! (`app_owner`, `"App User"`, `reader`, `"a""b"`, `"Ünïcode Rôle"`), owner of the target
+//! database. That is what a managed service's administrator is, after a restore of the roles.
+//! Objects only a superuser can make (an event trigger, a function in `internal`, a
+//! publication `FOR ALL TABLES`) stay the bootstrap superuser's, and the plan says it cannot
+//! touch them.
+//!
+//! Cases: the rich schema of `tests/plan_corpus/rich/` with each deliberate change of its
+//! `changes.sql` (13 → 15 and 13 → 17), the schema pairs of `tests/plan_corpus/NN-*/`
+//! (13 → 17), the pre-data / post-data pair around a real data load, the roles fixtures of
+//! every profile through the globals phase, `--apply`, and the refusal of a target whose role
+//! cannot create roles.
+
+mod support;
+
+use pgparity::catalog::{Objects, Snapshot};
+use pgparity::diff::{diff_objects, Findings, Versions};
+use pgparity::introspect::{read_snapshot, ConnSpec};
+use pgparity::rules::RuleSet;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::{client, pgparity, repo, Cluster};
+
+const ADMIN: &str = "admin";
+const OWNERS: &str = r#"app_owner, "App User", reader, "a""b", "Ünïcode Rôle""#;
+
+fn corpus() -> PathBuf {
+    repo().join("tests/plan_corpus")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The roles of the corpus, and on a target the administrator, member of them.
+fn roles(cluster: &Cluster, target: bool) {
+    cluster.execute(&read(&corpus().join("roles.sql")));
+    if target {
+        cluster.execute(&format!(
+            "CREATE ROLE {ADMIN} LOGIN CREATEROLE CREATEDB; GRANT {OWNERS} TO {ADMIN};"
+        ));
+    }
+}
+
+/// A database the owners may create schemas in, owned by the administrator on a target.
+fn create_database(cluster: &Cluster, db: &str, template: Option<&str>, target: bool) {
+    let mut sql = format!("CREATE DATABASE {db}");
+    if let Some(template) = template {
+        sql.push_str(&format!(" TEMPLATE {template}"));
+    }
+    if target {
+        sql.push_str(&format!(" OWNER {ADMIN}"));
+    }
+    cluster.execute(&sql);
+    cluster.execute(&format!(
+        "GRANT CREATE ON DATABASE {db} TO app_owner, \"App User\""
+    ));
+}
+
+/// Runs SQL (a whole file's worth) as the superuser in `db`.
+fn run_sql(cluster: &Cluster, db: &str, sql: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("input.sql");
+    std::fs::write(&file, sql).unwrap();
+    let output = psql(cluster, "postgres", db, &file);
+    assert!(
+        output.status.success(),
+        "SQL failed in {db} on {}: {}",
+        cluster.major,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn psql(cluster: &Cluster, user: &str, db: &str, file: &Path) -> Output {
+    Command::new(client("psql"))
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"])
+        .arg(cluster.conninfo_in(user, db))
+        .arg("-f")
+        .arg(file)
+        .output()
+        .expect("psql runs")
+}
+
+fn snapshot(cluster: &Cluster, db: &str) -> Snapshot {
+    let env = std::env::vars().collect();
+    let spec = ConnSpec::parse(&cluster.conninfo_in("postgres", db), &env).unwrap();
+    read_snapshot(&spec, &[]).unwrap()
+}
+
+/// `pgparity snapshot` of `db` into a file, for use as a plan's source.
+fn snapshot_file(cluster: &Cluster, db: &str, path: &Path) -> Snapshot {
+    let output = pgparity()
+        .args(["snapshot", &cluster.conninfo_in("postgres", db), "-o"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "snapshot: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(&read(path)).unwrap()
+}
+
+fn objects<'s>(snapshot: &'s Snapshot, db: &str) -> &'s Objects {
+    snapshot.databases[db]
+        .contents
+        .as_ref()
+        .and_then(|c| c.objects.as_ref())
+        .unwrap_or_else(|| panic!("database {db} was read with its objects"))
+}
+
+type Key = (String, String, String);
+
+/// What a diff still finds: objects of the two databases, their extensions, and roles.
+fn remaining(source: &Snapshot, sdb: &str, target: &Snapshot, tdb: &str) -> BTreeSet<Key> {
+    let rules = RuleSet::load(None).unwrap();
+    let policy = rules.policy("community").unwrap();
+    let mut out = Findings::new(&policy);
+    let versions = Versions {
+        source: source.server.major,
+        target: target.server.major,
+    };
+    diff_objects(
+        tdb,
+        objects(source, sdb),
+        objects(target, tdb),
+        versions,
+        &mut out,
+    );
+    let mut found: BTreeSet<Key> = out
+        .into_vec()
+        .into_iter()
+        .map(|f| (f.code.to_string(), f.object.kind.to_string(), f.object.name))
+        .collect();
+    for f in pgparity::diff::diff(source, target, &policy) {
+        let kind = f.object.kind.to_string();
+        let about_roles = ["role", "membership", "role-setting"].contains(&kind.as_str());
+        if about_roles {
+            found.insert((f.code.to_string(), kind, f.object.name));
+        }
+    }
+    let extensions = |s: &Snapshot, db: &str| -> Vec<String> {
+        s.databases[db]
+            .contents
+            .as_ref()
+            .map(|c| c.extensions.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    if extensions(source, sdb) != extensions(target, tdb) {
+        found.insert((
+            "extensions".to_owned(),
+            "database".to_owned(),
+            tdb.to_owned(),
+        ));
+    }
+    found
+}
+
+/// A plan made and applied.
+struct Planned {
+    script: String,
+    report: Value,
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Planned {
+    /// What the header lists as not fixable (and the drops left out).
+    fn listed(&self) -> BTreeSet<Key> {
+        let mut listed = BTreeSet::new();
+        let plan = &self.report["plan"];
+        let mut add = |items: &Value| {
+            for u in items.as_array().into_iter().flatten() {
+                listed.insert((
+                    u["code"].as_str().unwrap_or_default().to_owned(),
+                    u["object"]["kind"].as_str().unwrap_or_default().to_owned(),
+                    u["object"]["name"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        };
+        add(&plan["unfixable"]);
+        if plan["allow_drop"] != Value::Bool(true) {
+            add(&plan["drops"]);
+        }
+        listed
+    }
+}
+
+/// `pgparity plan SOURCE TARGET --profile community --allow-drop` with the target as the
+/// administrator; panics unless it wrote a script.
+fn plan(source: &str, target: &Cluster, db: &str, extra: &[&str]) -> Planned {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.sql");
+    let report = dir.path().join("report.json");
+    let output = pgparity()
+        .args(["plan", source, &target.conninfo_in(ADMIN, db)])
+        .args(["--profile", "community", "-o"])
+        .arg(&path)
+        .args(["--format", "json", "--report"])
+        .arg(&report)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.code() == Some(0) || output.status.code() == Some(1),
+        "plan failed ({:?}): {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Planned {
+        script: read(&path),
+        report: serde_json::from_str(&read(&report)).unwrap(),
+        _dir: dir,
+        path,
+    }
+}
+
+/// Plans, applies as the administrator, diffs, applies again: what went wrong, if anything.
+fn converge(
+    source_arg: &str,
+    source: &Snapshot,
+    sdb: &str,
+    target: &Cluster,
+    tdb: &str,
+) -> Option<String> {
+    let planned = plan(source_arg, target, tdb, &["--allow-drop"]);
+    let applied = psql(target, ADMIN, tdb, &planned.path);
+    if !applied.status.success() {
+        return Some(format!(
+            "applying failed: {}\n{}",
+            String::from_utf8_lossy(&applied.stderr),
+            planned.script
+        ));
+    }
+    let after = snapshot(target, tdb);
+    let left: BTreeSet<Key> = remaining(source, sdb, &after, tdb)
+        .difference(&planned.listed())
+        .cloned()
+        .collect();
+    if !left.is_empty() {
+        return Some(format!(
+            "left after the plan, not listed as unfixable: {left:?}\n{}",
+            planned.script
+        ));
+    }
+    let again = psql(target, ADMIN, tdb, &planned.path);
+    if !again.status.success() {
+        return Some(format!(
+            "the second run failed: {}\n{}",
+            String::from_utf8_lossy(&again.stderr),
+            planned.script
+        ));
+    }
+    let twice = snapshot(target, tdb);
+    if objects(&after, tdb) != objects(&twice, tdb) {
+        let a = serde_json::to_string_pretty(objects(&after, tdb)).unwrap();
+        let b = serde_json::to_string_pretty(objects(&twice, tdb)).unwrap();
+        let changed: Vec<String> = similar::TextDiff::from_lines(&a, &b)
+            .unified_diff()
+            .to_string()
+            .lines()
+            .take(40)
+            .map(String::from)
+            .collect();
+        return Some(format!(
+            "the second run changed the target:\n{}",
+            changed.join("\n")
+        ));
+    }
+    None
+}
+
+/// The changes of `changes.sql`: (what, SQL).
+fn changes() -> Vec<(String, String)> {
+    let text = read(&corpus().join("rich/changes.sql"));
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if let Some(what) = line.strip_prefix("-- change: ") {
+            out.push((what.to_owned(), String::new()));
+        } else if let Some((_, sql)) = out.last_mut() {
+            sql.push_str(line);
+            sql.push('\n');
+        }
+    }
+    out
+}
+
+/// `pg_dump -Fc` of `db` on `from`, restored by the superuser into a new `into` on `to`.
+fn dump_restore(from: &Cluster, db: &str, to: &Cluster, into: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("dump.fc");
+    let dump = Command::new(client("pg_dump"))
+        .args(["-Fc", "-d", &from.conninfo_in("postgres", db), "-f"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        dump.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    create_database(to, into, None, true);
+    let restore = Command::new(client("pg_restore"))
+        .args(["--exit-on-error", "-d", &to.conninfo_in("postgres", into)])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        restore.status.success(),
+        "pg_restore into {}: {}",
+        to.major,
+        String::from_utf8_lossy(&restore.stderr)
+    );
+}
+
+fn rich_changes_converge(major: u32) {
+    let source = Cluster::start(13);
+    roles(&source, false);
+    create_database(&source, "app", None, false);
+    run_sql(&source, "app", &read(&corpus().join("rich/schema.sql")));
+    let dir = tempfile::tempdir().unwrap();
+    let source_file = dir.path().join("source.json");
+    let source_snapshot = snapshot_file(&source, "app", &source_file);
+    let source_arg = source_file.to_str().unwrap();
+
+    let target = Cluster::start(major);
+    roles(&target, true);
+    dump_restore(&source, "app", &target, "base");
+    let changes = changes();
+    assert!(changes.len() >= 48, "{} changes", changes.len());
+    let only: Option<String> = std::env::var("PGPARITY_PLAN_CHANGE").ok();
+    let mut failures = Vec::new();
+    for (i, (what, sql)) in changes.iter().enumerate() {
+        if only.as_ref().is_some_and(|o| !what.contains(o.as_str())) {
+            continue;
+        }
+        let db = format!("c{i}");
+        create_database(&target, &db, Some("base"), true);
+        run_sql(&target, &db, sql);
+        if let Some(why) = converge(source_arg, &source_snapshot, "app", &target, &db) {
+            failures.push(format!("13 → {major}, change {i} ({what}): {why}"));
+        }
+        target.execute(&format!("DROP DATABASE {db}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn each_change_to_the_rich_schema_converges_from_13_to_15() {
+    rich_changes_converge(15);
+}
+
+#[test]
+fn each_change_to_the_rich_schema_converges_from_13_to_17() {
+    rich_changes_converge(17);
+}
