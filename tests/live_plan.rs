@@ -236,6 +236,11 @@ fn converge(
     tdb: &str,
 ) -> Option<String> {
     let planned = plan(source_arg, target, tdb, &["--allow-drop"]);
+    // For a look at the scripts: PGPARITY_PLAN_KEEP=DIR keeps each one there.
+    if let Ok(dir) = std::env::var("PGPARITY_PLAN_KEEP") {
+        let name = format!("{}-{tdb}.sql", target.major);
+        std::fs::write(Path::new(&dir).join(name), &planned.script).unwrap();
+    }
     let applied = psql(target, ADMIN, tdb, &planned.path);
     if !applied.status.success() {
         return Some(format!(

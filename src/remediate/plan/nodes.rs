@@ -17,8 +17,8 @@ pub enum Node<'a> {
     Table(&'a str, &'a Table),
     /// A column: its table's name and the table.
     Column(&'a str, &'a Table, &'a Column),
-    /// A constraint: table name, table, quoted constraint name.
-    Constraint(&'a str, &'a Table, &'a str, &'a Constraint),
+    /// A constraint: table name, quoted constraint name.
+    Constraint(&'a str, &'a str, &'a Constraint),
     /// An index: the relation it is on (a table or materialized view), quoted index name.
     Index(&'a str, &'a str, &'a Index),
     /// A trigger: table name, quoted trigger name.
@@ -115,7 +115,7 @@ pub fn index(objects: &Objects) -> Nodes<'_> {
         for (c, constraint) in &table.constraints {
             nodes.insert(
                 ("constraint".to_owned(), member_name(c, name)),
-                Node::Constraint(name, table, c, constraint),
+                Node::Constraint(name, c, constraint),
             );
         }
         for (i, index) in &table.indexes {

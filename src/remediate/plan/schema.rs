@@ -179,21 +179,13 @@ impl<'b> Work<'_, 'b> {
             Node::Column(table_name, table, column) => {
                 self.add_column(finding, table_name, table, column)
             }
-            Node::Constraint(table_name, table, name, constraint) => {
+            Node::Constraint(table_name, name, constraint) => {
                 if let Some(owner) = self.target_table_owner(table_name) {
                     if !self.can_alter(finding, &owner) {
                         return;
                     }
                 }
-                if let Some(unit) = self.constraint_unit(
-                    finding,
-                    table_name,
-                    table,
-                    name,
-                    &constraint.kind,
-                    &constraint.definition,
-                    constraint.comment.as_deref(),
-                ) {
+                if let Some(unit) = self.constraint_unit(finding, table_name, name, constraint) {
                     self.units.push(unit);
                 }
             }
@@ -531,15 +523,7 @@ impl<'b> Work<'_, 'b> {
         self.units.push(unit);
 
         for (constraint_name, constraint) in &table.constraints {
-            if let Some(unit) = self.constraint_unit(
-                finding,
-                name,
-                table,
-                constraint_name,
-                &constraint.kind,
-                &constraint.definition,
-                constraint.comment.as_deref(),
-            ) {
+            if let Some(unit) = self.constraint_unit(finding, name, constraint_name, constraint) {
                 self.units.push(unit);
             }
         }
@@ -703,17 +687,15 @@ impl<'b> Work<'_, 'b> {
         &self,
         finding: &Finding,
         table_name: &str,
-        table: &Table,
         name: &str,
-        kind: &str,
-        definition: &str,
-        comment: Option<&str>,
+        constraint: &crate::catalog::Constraint,
     ) -> Option<Unit> {
+        let (kind, definition) = (constraint.kind.as_str(), constraint.definition.as_str());
+        let comment = constraint.comment.as_deref();
         // A constraint trigger is made by its CREATE CONSTRAINT TRIGGER.
         if kind == "t" {
             return None;
         }
-        let _ = table;
         let rank = if kind == "f" {
             Rank::ForeignKey
         } else {
@@ -856,7 +838,7 @@ impl<'b> Work<'_, 'b> {
                     Rank::Column,
                 )
             }
-            Node::Constraint(table_name, _, name, constraint) => {
+            Node::Constraint(table_name, name, constraint) => {
                 unit.needs([table_name.to_owned()]);
                 if constraint.kind == "f" {
                     if let Some(r) = referenced_table(&constraint.definition) {
@@ -994,7 +976,7 @@ impl<'b> Work<'_, 'b> {
             (Node::Column(table_name, stable, sc), Node::Column(_, ttable, tc)) => {
                 self.change_column(finding, table_name, stable, ttable, sc, tc)
             }
-            (Node::Constraint(table_name, _, name, sc), Node::Constraint(_, _, _, tc)) => {
+            (Node::Constraint(table_name, name, sc), Node::Constraint(_, _, tc)) => {
                 if let Some(owner) = self.target_table_owner(table_name) {
                     if !self.can_alter(finding, &owner) {
                         return;
@@ -2020,7 +2002,7 @@ impl<'b> Work<'_, 'b> {
                 c.comment.as_deref(),
                 Some(table),
             ),
-            Node::Constraint(table, _, name, c) => (
+            Node::Constraint(table, name, c) => (
                 format!("CONSTRAINT {name} ON {table}"),
                 c.comment.as_deref(),
                 Some(table),
