@@ -279,7 +279,9 @@ pub struct Sequence {
     pub owned_by: Option<String>,
     /// The identity column it serves, if any (then `owned_by` names the same column).
     pub identity: bool,
-    /// `last_value` when `nextval` or `setval(.., true)` has been called; `None` before.
+    /// `last_value` when `nextval` or `setval(.., true)` has been called, as a dump's
+    /// `SEQUENCE SET` says; `None` before, and from live servers, whose sequence values are
+    /// data that `verify` reads (reading them opens every sequence: 0.5 s on 10,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_value: Option<i64>,
 }

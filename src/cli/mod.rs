@@ -296,6 +296,22 @@ fn load_server(arg: &str, provider_parameters: &[String]) -> Result<(Snapshot, S
     Ok((snapshot, spec.display))
 }
 
+/// [`load_server`] of both sides at once (two servers read concurrently, two snapshot files
+/// parsed on two threads); the source's error first when both fail.
+fn load_servers(
+    source: &str,
+    target: &str,
+    provider_parameters: &[String],
+) -> Result<((Snapshot, String), (Snapshot, String))> {
+    let (source, target) = std::thread::scope(|scope| {
+        let target = scope.spawn(|| load_server(target, provider_parameters));
+        let source = load_server(source, provider_parameters);
+        (source, target.join())
+    });
+    let target = target.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    Ok((source?, target?))
+}
+
 #[derive(serde::Serialize)]
 struct ServerExtra {
     command: &'static str,
@@ -310,8 +326,8 @@ struct ServerExtra {
 fn diff(args: DiffArgs) -> Result<ExitCode> {
     let set = RuleSet::load(args.report.rules.as_deref())?;
     let policy = set.policy(&args.profile)?;
-    let (source, source_name) = load_server(&args.source, &set.parameters.provider)?;
-    let (target, target_name) = load_server(&args.target, &set.parameters.provider)?;
+    let (source, target) = load_servers(&args.source, &args.target, &set.parameters.provider)?;
+    let ((source, source_name), (target, target_name)) = (source, target);
     let findings = pgparity::diff::diff(&source, &target, &policy);
     let checked = pgparity::diff::checked_objects(&source, &policy);
     let title = format!("pgparity diff {} {}", args.source, args.target);
@@ -330,10 +346,12 @@ fn diff(args: DiffArgs) -> Result<ExitCode> {
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let set = RuleSet::load(args.report.rules.as_deref())?;
     let policy = set.policy(&args.profile)?;
-    let (source, source_name) = load_server(&args.source, &set.parameters.provider)?;
-    let target = match &args.target {
-        Some(t) => Some(load_server(t, &set.parameters.provider)?),
-        None => None,
+    let ((source, source_name), target) = match &args.target {
+        Some(t) => {
+            let (source, target) = load_servers(&args.source, t, &set.parameters.provider)?;
+            (source, Some(target))
+        }
+        None => (load_server(&args.source, &set.parameters.provider)?, None),
     };
     let findings = pgparity::check::check(&source, target.as_ref().map(|(t, _)| t), &policy);
     let checked = pgparity::diff::checked_objects(&source, &policy);

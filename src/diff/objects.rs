@@ -10,8 +10,9 @@ use super::normalize::{normalized, Schemas};
 use super::Findings;
 use crate::catalog::{quote_ident, Acl, Objects, Owned, Table};
 use crate::findings::{ObjectRef, Severity};
+use rustc_hash::FxHashMap;
 use similar::TextDiff;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The major versions of the two sides: what one of them cannot express is not compared.
 #[derive(Clone, Copy, Debug)]
@@ -78,7 +79,17 @@ impl Item {
     }
 }
 
-type Items = BTreeMap<(&'static str, String), Item>;
+/// Items in a stable order (kind by kind, each kind's by name).
+type Items = Vec<Item>;
+
+/// Where each item of a list is, by kind and name.
+fn index(items: &Items) -> FxHashMap<(&'static str, &str), usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| ((item.kind, item.name.as_str()), i))
+        .collect()
+}
 
 /// Every difference between the objects of one database on the two sides.
 pub fn diff_objects(
@@ -100,39 +111,44 @@ pub fn diff_objects(
     };
     if public(source, versions.source) && public(target, versions.target) {
         for items in [&mut source_items, &mut target_items] {
-            if let Some(item) = items.get_mut(&("schema", "public".to_owned())) {
+            for item in items
+                .iter_mut()
+                .filter(|i| i.kind == "schema" && i.name == "public")
+            {
                 item.owner = None;
                 item.acl = None;
             }
         }
     }
+    let (in_source, in_target) = (index(&source_items), index(&target_items));
+    let parent_in = |item: &Item, index: &FxHashMap<(&'static str, &str), usize>| {
+        item.parent
+            .as_ref()
+            .is_none_or(|(kind, name)| index.contains_key(&(*kind, name.as_str())))
+    };
     let prefix = |name: &str| format!("{} in database {}", name, quote_ident(database));
 
-    for (key, s) in &source_items {
-        let object = ObjectRef::new(s.kind, s.name.clone());
-        let Some(t) = target_items.get(key) else {
-            if s.parent
-                .as_ref()
-                .is_none_or(|p| target_items.contains_key(p))
-            {
+    for s in &source_items {
+        let Some(&t) = in_target.get(&(s.kind, s.name.as_str())) else {
+            if parent_in(s, &in_target) {
                 let msg = format!(
                     "{} {} does not exist on the target",
                     s.kind,
                     prefix(&s.name)
                 );
-                out.add_kind("object-missing", object, msg);
+                out.add_kind(
+                    "object-missing",
+                    ObjectRef::new(s.kind, s.name.clone()),
+                    msg,
+                );
             }
             continue;
         };
-        compare(s, t, &schemas, &prefix(&s.name), out);
+        compare(s, &target_items[t], &schemas, &prefix(&s.name), out);
     }
     column_order(source, target, &prefix, out);
-    for (key, t) in &target_items {
-        if !source_items.contains_key(key)
-            && t.parent
-                .as_ref()
-                .is_none_or(|p| source_items.contains_key(p))
-        {
+    for t in &target_items {
+        if !in_source.contains_key(&(t.kind, t.name.as_str())) && parent_in(t, &in_source) {
             let msg = format!("{} {} exists only on the target", t.kind, prefix(&t.name));
             out.add_kind("object-extra", ObjectRef::new(t.kind, t.name.clone()), msg);
         }
@@ -178,8 +194,9 @@ fn column_order(
 
 fn compare(s: &Item, t: &Item, schemas: &Schemas, name: &str, out: &mut Findings<'_>) {
     let object = || ObjectRef::new(s.kind, s.name.clone());
+    // Normalizing costs a tokenization: only definitions that differ as printed need it.
     let whole = |item: &Item| normalized(&item.lines.join("\n"), schemas);
-    if whole(s) != whole(t) {
+    if s.lines != t.lines && whole(s) != whole(t) {
         let a = display(&s.lines, schemas);
         let b = display(&t.lines, schemas);
         let diff = TextDiff::from_lines(&a, &b)
@@ -300,9 +317,7 @@ fn public_schema_default(owned: &Owned, major: u32) -> bool {
 
 fn flatten(objects: &Objects, versions: Versions) -> Items {
     let mut items = Items::new();
-    let mut add = |item: Item| {
-        items.insert((item.kind, item.name.clone()), item);
-    };
+    let mut add = |item: Item| items.push(item);
     let owned = |item: Item, owned: &Owned| {
         let mut item = item.owned(owned);
         item.acl = Some(acl_items(&owned.acl, versions, Some(&owned.owner)));

@@ -13,7 +13,27 @@ use tokio_postgres::Client;
 
 /// Reads the contents of the database `client` is connected to. `major` is the server's
 /// major version (11 to 18); the caller has opened a read-only transaction.
+///
+/// `first` and `second` are two sessions on the database in one snapshot (or one session
+/// twice): the schema objects are read on both while the checks run on `second`, so that the
+/// server works on two queries at once.
 pub async fn read_contents(
+    first: &Client,
+    second: &Client,
+    major: u32,
+) -> Result<DatabaseContents, tokio_postgres::Error> {
+    let (checks, objects) = tokio::try_join!(
+        read_checks(second, major),
+        super::objects::read_objects(first, second, major)
+    )?;
+    Ok(DatabaseContents {
+        objects: Some(objects),
+        ..checks
+    })
+}
+
+/// Everything but the schema objects.
+async fn read_checks(
     client: &Client,
     major: u32,
 ) -> Result<DatabaseContents, tokio_postgres::Error> {
@@ -23,8 +43,6 @@ pub async fn read_contents(
     let columns = read_type_usage(client, major).await?;
     let objects = read_objects(client).await?;
     let types = read_type_names(client, referenced_types(&columns, &objects)).await?;
-    // Last: it empties the transaction's search_path.
-    let schema_objects = super::objects::read_objects(client, major).await?;
 
     let mut incompatibilities = column_incompatibilities(&columns, &types);
     incompatibilities.extend(object_incompatibilities(&objects, &types));
@@ -50,7 +68,7 @@ pub async fn read_contents(
                 .map(Table::qualified),
         ),
         incompatibilities,
-        objects: Some(schema_objects),
+        objects: None,
     })
 }
 

@@ -8,7 +8,7 @@
 
 use super::conn::ConnSpec;
 use super::contents::read_contents;
-use super::session::{connect, Session};
+use super::session::{connect_with, Begin, Session};
 use super::target::{block_on, pg_message, IntrospectError};
 use crate::catalog::{
     AvailableExtension, Catalog, Database, Membership, PasswordKind, Role, RoleName, RoleSetting,
@@ -19,8 +19,8 @@ use std::path::Path;
 use thiserror::Error;
 use tokio_postgres::Client;
 
-/// How many databases are read at once.
-const DATABASE_CONNECTIONS: usize = 4;
+/// How many databases are read at once (each on two connections).
+const DATABASE_CONNECTIONS: usize = 2;
 
 /// Reads the server `spec` points at. `provider_parameters` are read with
 /// `current_setting(name, true)` (placeholders such as `azure.extensions`).
@@ -36,11 +36,20 @@ pub fn read_snapshot(
 /// overestimates the recursive type-usage query on large catalogs, and compiling it cost a
 /// second per database for a query that runs in 30 ms (benches/snapshot.sh).
 async fn open(spec: &ConnSpec, database: Option<&str>) -> Result<Session, IntrospectError> {
+    open_with(spec, database, Begin::ReadOnly).await
+}
+
+/// [`open`] with another kind of transaction.
+async fn open_with(
+    spec: &ConnSpec,
+    database: Option<&str>,
+    begin: Begin<'_>,
+) -> Result<Session, IntrospectError> {
     let spec = match database {
         Some(db) => spec.for_database(db),
         None => spec.clone(),
     };
-    let session = connect(&spec).await?;
+    let session = connect_with(&spec, begin).await?;
     session
         .client()
         .batch_execute(
@@ -363,6 +372,40 @@ async fn read_roles(
     Ok(catalog)
 }
 
+/// Two sessions on `database` that see one snapshot (the second imports what the first
+/// exports), so that its catalogs are read by two queries at once; only the first when the
+/// second cannot connect (a connection limit) or the server cannot share a snapshot.
+async fn open_pair(
+    spec: &ConnSpec,
+    database: &str,
+) -> Result<(Session, Option<Session>), IntrospectError> {
+    let first = open_with(spec, Some(database), Begin::Repeatable(None)).await?;
+    // In a savepoint: a server that cannot export one (a standby in recovery) must leave the
+    // first session's transaction usable.
+    let client = first.client();
+    let exported = match client.batch_execute("SAVEPOINT export").await {
+        Ok(()) => client
+            .query_one("SELECT pg_catalog.pg_export_snapshot()", &[])
+            .await
+            .map_err(Some),
+        Err(_) => Err(None),
+    };
+    let second = match exported {
+        Err(Some(_)) => {
+            let _ = client.batch_execute("ROLLBACK TO SAVEPOINT export").await;
+            None
+        }
+        Err(None) => None,
+        Ok(row) => {
+            let id: String = row.get(0);
+            open_with(spec, Some(database), Begin::Repeatable(Some(&id)))
+                .await
+                .ok()
+        }
+    };
+    Ok((first, second))
+}
+
 /// Reads every database that accepts connections (templates aside), a few at a time. A
 /// database that cannot be read keeps `contents: None` and says why in `unread`.
 async fn read_databases(spec: &ConnSpec, major: u32, databases: &mut BTreeMap<String, Database>) {
@@ -383,10 +426,14 @@ async fn read_databases(spec: &ConnSpec, major: u32, databases: &mut BTreeMap<St
             let Some(name) = queue.next() else { break };
             let spec = spec.clone();
             tasks.spawn(async move {
-                let result = match open(&spec, Some(&name)).await {
-                    Ok(session) => {
-                        let read = read_contents(session.client(), major).await;
-                        session.close().await;
+                let result = match open_pair(&spec, &name).await {
+                    Ok((first, second)) => {
+                        let second_client = second.as_ref().unwrap_or(&first).client();
+                        let read = read_contents(first.client(), second_client, major).await;
+                        first.close().await;
+                        if let Some(second) = second {
+                            second.close().await;
+                        }
                         read.map_err(|e| format!("reading its objects failed: {}", pg_message(&e)))
                     }
                     Err(e) => Err(e.to_string()),
@@ -455,6 +502,17 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
         file: file.clone(),
         source,
     })?;
+    // The common case in one pass; a file that does not load is read again, as a JSON value,
+    // to say what it is.
+    if let Ok(snapshot) = serde_json::from_str::<Snapshot>(&text) {
+        if snapshot.pgparity_snapshot > SNAPSHOT_FORMAT {
+            return Err(SnapshotError::TooNew {
+                file,
+                found: u64::from(snapshot.pgparity_snapshot),
+            });
+        }
+        return Ok(snapshot);
+    }
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| SnapshotError::NotOurs {
             file: file.clone(),
