@@ -1,7 +1,7 @@
 //! `pgparity plan SOURCE TARGET --profile P`: the remediation script, written to a file or
 //! standard output, or applied to the target with `--apply`.
 
-use super::{load_server, write_atomically, ReportFormatArg, SeverityArg};
+use super::{load_servers, write_atomically, ReportFormatArg, SeverityArg};
 use anyhow::Result;
 use clap::Args;
 use pgparity::findings::Severity;
@@ -75,9 +75,9 @@ struct PlanExtra<'a> {
     summary: SeverityCounts,
 }
 
-/// A connection string, or `None` when `arg` names a snapshot file.
+/// A connection string, or `None` when `arg` names a file or folder (a snapshot, a dump).
 fn live_spec(arg: &str) -> Result<Option<ConnSpec>> {
-    if Path::new(arg).is_file() {
+    if Path::new(arg).exists() {
         return Ok(None);
     }
     let env = std::env::vars().collect();
@@ -94,13 +94,22 @@ pub(super) fn run(args: PlanArgs) -> Result<ExitCode> {
             args.target
         );
     }
-    let (source, source_name) = load_server(&args.source, &set.parameters.provider)?;
-    let (target, target_name) = load_server(&args.target, &set.parameters.provider)?;
+    let ((mut source, source_name), (mut target, target_name)) =
+        load_servers(&args.source, &args.target, &set.parameters.provider)?;
     let facts = match &target_spec {
         Some(spec) => read_target_facts(spec)?,
         None => policy.assumed_target(Some(target.server.major)),
     };
     let (source_db, target_db) = plan::compared_databases(&source, &target);
+    // Live snapshots leave sequence values out; the setvals need them.
+    if let Some(spec) = live_spec(&args.source)? {
+        let positions = plan::read_positions(&spec.for_database(&source_db))?;
+        plan::fill_positions(&mut source, &source_db, &positions);
+    }
+    if let Some(spec) = &target_spec {
+        let positions = plan::read_positions(&spec.for_database(&target_db))?;
+        plan::fill_positions(&mut target, &target_db, &positions);
+    }
     let phases = if args.phase.is_empty() {
         Phase::DEFAULT.to_vec()
     } else {

@@ -16,11 +16,13 @@ mod globals;
 mod nodes;
 mod order;
 mod parameters;
+mod positions;
 mod privileges;
 mod schema;
 mod sql;
 
 pub use apply::{apply, Applied, ApplyFailure, ApplyOutcome};
+pub use positions::{fill_positions, read_positions};
 
 use crate::catalog::{quote_ident, RoleName, Snapshot, TargetFacts};
 use crate::findings::{Finding, ObjectRef};
