@@ -388,3 +388,54 @@ fn each_change_to_the_rich_schema_converges_from_13_to_15() {
 fn each_change_to_the_rich_schema_converges_from_13_to_17() {
     rich_changes_converge(17);
 }
+
+/// The schema pairs of the corpus: `NN-name/source.sql` and `target.sql`, each run as
+/// `app_owner` (a file may `RESET ROLE` for what needs the superuser).
+fn corpus_pairs() -> Vec<(String, String, String)> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("source.sql").is_file())
+        .collect();
+    dirs.sort();
+    dirs.iter()
+        .map(|d| {
+            let name = d.file_name().unwrap().to_string_lossy().into_owned();
+            (
+                name,
+                read(&d.join("source.sql")),
+                read(&d.join("target.sql")),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_pair_of_the_corpus_converges_from_13_to_17() {
+    let source = Cluster::start(13);
+    roles(&source, false);
+    let target = Cluster::start(17);
+    roles(&target, true);
+    let pairs = corpus_pairs();
+    assert!(pairs.len() >= 40, "{} pairs", pairs.len());
+    let only: Option<String> = std::env::var("PGPARITY_PLAN_PAIR").ok();
+    let mut failures = Vec::new();
+    for (i, (name, source_sql, target_sql)) in pairs.iter().enumerate() {
+        if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+            continue;
+        }
+        let db = format!("p{i}");
+        create_database(&source, &db, None, false);
+        run_sql(&source, &db, &format!("SET ROLE app_owner;\n{source_sql}"));
+        create_database(&target, &db, None, true);
+        run_sql(&target, &db, &format!("SET ROLE app_owner;\n{target_sql}"));
+        let source_arg = source.conninfo_in("postgres", &db);
+        let source_snapshot = snapshot(&source, &db);
+        if let Some(why) = converge(&source_arg, &source, &source_snapshot, &db, &target, &db) {
+            failures.push(format!("pair {name}: {why}"));
+        }
+        source.execute(&format!("DROP DATABASE {db}"));
+        target.execute(&format!("DROP DATABASE {db}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -120,8 +120,11 @@ pub fn sort(units: Vec<Unit>) -> Vec<Unit> {
     let mut edges = HashSet::new();
     for (i, unit) in units.iter().enumerate() {
         for need in &unit.needs {
+            // Peers (two columns added to one table: each needs the table and provides it to
+            // what uses its columns) do not wait for each other.
+            let peer = |p: usize| unit.provides.contains(need) && units[p].needs.contains(need);
             for &p in providers.get(need.as_str()).into_iter().flatten() {
-                if p != i && edges.insert((p, i)) {
+                if p != i && !peer(p) && edges.insert((p, i)) {
                     after[p].push(i);
                     waiting[i] += 1;
                 }
@@ -186,6 +189,21 @@ mod tests {
             unit(Rank::Schema, "s", &[]),
         ];
         assert_eq!(names(sort(units)), ["s", "ty", "t", "v1", "v2"]);
+    }
+
+    #[test]
+    fn peers_do_not_wait_for_each_other() {
+        let mut a = unit(Rank::Column, "a", &["t"]);
+        a.provides("t");
+        let mut b = unit(Rank::Column, "b", &["t"]);
+        b.provides("t");
+        let units = vec![
+            unit(Rank::Table, "r", &["k"]),
+            a,
+            b,
+            unit(Rank::Constraint, "k", &["t"]),
+        ];
+        assert_eq!(names(sort(units)), ["a", "b", "k", "r"]);
     }
 
     #[test]

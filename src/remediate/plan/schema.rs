@@ -817,6 +817,18 @@ impl<'b> Work<'_, 'b> {
                 unit.needs(schema_key(name));
                 unit.needs(table.partition_of.iter().map(|(p, _)| p.clone()));
                 unit.needs(table.inherits.iter().cloned());
+                // What its columns and foreign keys use goes after it.
+                let mut texts: Vec<&str> = Vec::new();
+                for column in &table.columns {
+                    texts.push(&column.type_name);
+                    texts.extend(column.default.as_deref());
+                }
+                unit.needs(needs_of(&texts));
+                for constraint in table.constraints.values().filter(|c| c.kind == "f") {
+                    unit.needs(
+                        referenced_table(&constraint.definition).map(|r| format!("uniq:{r}")),
+                    );
+                }
                 (
                     format!(
                         "DROP {} IF EXISTS {name};",
@@ -1225,13 +1237,19 @@ impl<'b> Work<'_, 'b> {
                 let mut unit = self.unit(Rank::Publication, finding);
                 if !sp.all_tables {
                     for table in tp.tables.keys().filter(|t| !sp.tables.contains_key(*t)) {
-                        unit.sql(format!("ALTER PUBLICATION {name} DROP TABLE {table};"));
+                        unit.sql(do_if(
+                            &publication_has(name, table),
+                            &format!("ALTER PUBLICATION {name} DROP TABLE {table};"),
+                        ));
                     }
                     for (table, detail) in &sp.tables {
                         match tp.tables.get(table) {
                             Some(d) if d == detail => {}
                             Some(_) => {
-                                unit.sql(format!("ALTER PUBLICATION {name} DROP TABLE {table};"));
+                                unit.sql(do_if(
+                                    &publication_has(name, table),
+                                    &format!("ALTER PUBLICATION {name} DROP TABLE {table};"),
+                                ));
                                 unit.sql(format!(
                                     "ALTER PUBLICATION {name} ADD {};",
                                     format!("TABLE {table} {detail}").trim_end()
@@ -1251,8 +1269,15 @@ impl<'b> Work<'_, 'b> {
                         }
                     }
                     for schema in tp.schemas.difference(&sp.schemas) {
-                        unit.sql(format!(
-                            "ALTER PUBLICATION {name} DROP TABLES IN SCHEMA {schema};"
+                        unit.sql(do_if(
+                            &format!(
+                                "EXISTS (SELECT FROM pg_catalog.pg_publication_namespace pn \
+                                 JOIN pg_catalog.pg_publication p ON p.oid = pn.pnpubid \
+                                 WHERE p.pubname = {} AND pn.pnnspid = {}::pg_catalog.regnamespace)",
+                                quote_name_literal(name),
+                                quote_literal(schema)
+                            ),
+                            &format!("ALTER PUBLICATION {name} DROP TABLES IN SCHEMA {schema};"),
                         ));
                     }
                     for schema in sp.schemas.difference(&tp.schemas) {
@@ -1592,6 +1617,10 @@ impl<'b> Work<'_, 'b> {
                 "DO {};",
                 super::sql::dollar_quote(&body, "pgparity")
             ));
+            // A view made again is the applier's until given back.
+            if let Some(sql) = self.owner_after_create(finding, kind, name, &s.owned.owner) {
+                unit.sql(sql);
+            }
             if !s.options.is_empty() || !t.options.is_empty() {
                 let removed: Vec<String> = t
                     .options
@@ -2089,6 +2118,16 @@ impl<'b> Work<'_, 'b> {
             self.units.push(unit);
         }
     }
+}
+
+/// SQL that is true when publication `name` (quoted) publishes `table`.
+fn publication_has(name: &str, table: &str) -> String {
+    format!(
+        "EXISTS (SELECT FROM pg_catalog.pg_publication_rel r JOIN pg_catalog.pg_publication p \
+         ON p.oid = r.prpubid WHERE p.pubname = {} AND r.prrelid = {})",
+        quote_name_literal(name),
+        regclass(table)
+    )
 }
 
 /// A policy command's `polcmd` letter.
