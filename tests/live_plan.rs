@@ -106,6 +106,7 @@ fn positions(cluster: &Cluster, db: &str) -> std::collections::BTreeMap<String, 
 }
 
 /// `pgparity snapshot` of `db` into a file, for use as a plan's source.
+#[allow(dead_code)]
 fn snapshot_file(cluster: &Cluster, db: &str, path: &Path) -> Snapshot {
     let output = pgparity()
         .args(["snapshot", &cluster.conninfo_in("postgres", db), "-o"])
@@ -438,4 +439,420 @@ fn every_pair_of_the_corpus_converges_from_13_to_17() {
         target.execute(&format!("DROP DATABASE {db}"));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Rows of a query in `db`, as `|`-separated lines, sorted.
+fn rows_in(cluster: &Cluster, db: &str, sql: &str) -> Vec<String> {
+    let output = Command::new(client("psql"))
+        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
+        .arg(cluster.conninfo_in("postgres", db))
+        .args(["-c", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        output.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut rows: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn pre_data_and_post_data_bracket_a_data_load_and_leave_the_source_s_keys_and_triggers() {
+    let source = Cluster::start(13);
+    roles(&source, false);
+    create_database(&source, "app", None, false);
+    run_sql(&source, "app", &read(&corpus().join("rich/schema.sql")));
+    let target = Cluster::start(17);
+    roles(&target, true);
+
+    // The schema alone, restored by the superuser.
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.fc");
+    let dump = Command::new(client("pg_dump"))
+        .args([
+            "-Fc",
+            "-s",
+            "-d",
+            &source.conninfo_in("postgres", "app"),
+            "-f",
+        ])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    create_database(&target, "app", None, true);
+    let restore = Command::new(client("pg_restore"))
+        .args([
+            "--exit-on-error",
+            "-d",
+            &target.conninfo_in("postgres", "app"),
+        ])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert!(
+        restore.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restore.stderr)
+    );
+    let source_arg = source.conninfo_in("postgres", "app");
+    let keys_and_triggers = "SELECT c.conrelid::regclass || ' ' || c.conname || ' ' || c.convalidated FROM pg_constraint c \
+         WHERE c.contype = 'f' UNION ALL SELECT t.tgrelid::regclass || ' ' || t.tgname || ' ' || t.tgenabled::text \
+         FROM pg_trigger t WHERE NOT t.tgisinternal";
+    let before = rows_in(&target, "app", keys_and_triggers);
+    assert!(before.iter().any(|r| r.contains("fkey")), "{before:?}");
+
+    let pre = plan(&source_arg, &target, "app", &["--phase", "pre-data"]);
+    assert!(
+        pre.script.contains("DROP CONSTRAINT IF EXISTS"),
+        "{}",
+        pre.script
+    );
+    assert!(
+        pre.script.contains("DISABLE TRIGGER touch_row"),
+        "{}",
+        pre.script
+    );
+    let applied = psql(&target, ADMIN, "app", &pre.path);
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let during = rows_in(&target, "app", keys_and_triggers);
+    assert!(!during.iter().any(|r| r.contains("fkey")), "{during:?}");
+    assert!(
+        !during.iter().any(|r| r.ends_with(" O")),
+        "user triggers are disabled during the load: {during:?}"
+    );
+
+    // The rows, as COPY, in pg_dump's order (which foreign keys would not need now).
+    let data = Command::new(client("pg_dump"))
+        .args(["-a", "-d", &source.conninfo_in("postgres", "app")])
+        .output()
+        .unwrap();
+    assert!(
+        data.status.success(),
+        "{}",
+        String::from_utf8_lossy(&data.stderr)
+    );
+    let data_file = dir.path().join("data.sql");
+    std::fs::write(&data_file, &data.stdout).unwrap();
+    assert!(String::from_utf8_lossy(&data.stdout).contains("COPY shop.customers"));
+    let loaded = psql(&target, "postgres", "app", &data_file);
+    assert!(
+        loaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    // A data-only dump does not refresh materialized views: the load does.
+    run_sql(&target, "app", "REFRESH MATERIALIZED VIEW shop.counts");
+
+    let post = plan(&source_arg, &target, "app", &["--phase", "post-data"]);
+    assert!(post.script.contains("NOT VALID"), "{}", post.script);
+    assert!(
+        post.script.contains("VALIDATE CONSTRAINT"),
+        "{}",
+        post.script
+    );
+    for run in ["first", "second"] {
+        let applied = psql(&target, ADMIN, "app", &post.path);
+        assert!(
+            applied.status.success(),
+            "post-data, {run} run: {}",
+            String::from_utf8_lossy(&applied.stderr)
+        );
+    }
+    assert_eq!(rows_in(&target, "app", keys_and_triggers), before);
+    // The rows are the source's: no trigger rewrote them on the way in.
+    let rows = "SELECT id, code, name, created FROM shop.customers UNION ALL \
+                SELECT id, customer_id::text, \"select\", NULL FROM \"Sales Data\".\"Order Items\"";
+    assert_eq!(rows_in(&target, "app", rows), rows_in(&source, "app", rows));
+    let found = remaining(
+        &snapshot(&source, "app"),
+        "app",
+        &snapshot(&target, "app"),
+        "app",
+    );
+    let objects: Vec<&Key> = found
+        .iter()
+        .filter(|(code, _, _)| code.starts_with("object."))
+        .collect();
+    assert_eq!(objects, Vec::<&Key>::new());
+}
+
+/// The administrator of a target shaped like `profile`: the profile's own roles exist, and
+/// the administrator has the profile's attributes (a superuser for community).
+fn profile_target(profile: &str) -> (Cluster, String) {
+    let rules = RuleSet::load(None).unwrap();
+    let p = rules.profile(profile).unwrap();
+    let target = Cluster::start(17);
+    for role in &p.target.existing_roles {
+        if role != "postgres" {
+            target.execute(&format!(
+                "CREATE ROLE {}",
+                pgparity::catalog::quote_ident(role)
+            ));
+        }
+    }
+    if p.target.superuser {
+        return (target, "postgres".to_owned());
+    }
+    target.execute(&format!(
+        "CREATE ROLE {ADMIN} LOGIN {}",
+        p.target.attributes.join(" ")
+    ));
+    (target, ADMIN.to_owned())
+}
+
+#[test]
+fn the_roles_fixtures_of_every_profile_converge_through_the_globals_phase() {
+    let mut failures = Vec::new();
+    for profile in [
+        "azure-flexible",
+        "azure-single",
+        "aws-rds",
+        "gcp-cloudsql",
+        "community",
+    ] {
+        let source = Cluster::start(17);
+        // pg_dumpall's script creates the bootstrap superuser too, which exists; and 16+ refuses
+        // the GRANTED BY of a dump from 15 or older: those errors aside.
+        let fixture = repo().join(format!("fixtures/roles/{profile}/passwords/roles.sql"));
+        let output = Command::new(client("psql"))
+            .args(["-X", "-q", "-d", &source.conninfo("postgres"), "-f"])
+            .arg(&fixture)
+            .output()
+            .unwrap();
+        let errors: Vec<String> = String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|l| l.contains("ERROR"))
+            .map(String::from)
+            .collect();
+        assert!(
+            errors.iter().all(|e| e.contains("already exists")
+                || e.contains("permission denied to grant privileges as role")),
+            "{profile}: {errors:?}"
+        );
+        let (target, admin) = profile_target(profile);
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("globals.sql");
+        let report = dir.path().join("report.json");
+        let planned = pgparity()
+            .args([
+                "plan",
+                &source.conninfo("postgres"),
+                &target.conninfo(&admin),
+            ])
+            .args([
+                "--profile",
+                profile,
+                "--phase",
+                "globals",
+                "--allow-drop",
+                "-o",
+            ])
+            .arg(&script)
+            .args(["--format", "json", "--report"])
+            .arg(&report)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(planned.status.code(), Some(0 | 1)),
+            "{profile}: {}",
+            String::from_utf8_lossy(&planned.stderr)
+        );
+        let planned = Planned {
+            script: read(&script),
+            report: serde_json::from_str(&read(&report)).unwrap(),
+            path: script.clone(),
+            _dir: dir,
+        };
+        for run in ["first", "second"] {
+            let applied = psql(&target, &admin, "postgres", &planned.path);
+            if !applied.status.success() {
+                failures.push(format!(
+                    "{profile}, {run} run: {}\n{}",
+                    String::from_utf8_lossy(&applied.stderr),
+                    planned.script
+                ));
+            }
+        }
+        let (s, t) = (snapshot(&source, "postgres"), snapshot(&target, "postgres"));
+        let rules = RuleSet::load(None).unwrap();
+        let policy = rules.policy(profile).unwrap();
+        let left: BTreeSet<Key> = pgparity::diff::diff(&s, &t, &policy)
+            .into_iter()
+            .filter(|f| ["role", "membership", "role-setting"].contains(&f.object.kind.as_ref()))
+            .map(|f| (f.code.to_string(), f.object.kind.to_string(), f.object.name))
+            .filter(|k| !planned.listed().contains(k))
+            .collect();
+        if !left.is_empty() {
+            failures.push(format!(
+                "{profile}: left, not listed: {left:?}\n{}",
+                planned.script
+            ));
+        }
+        let created = planned.script.matches("CREATE ROLE").count();
+        assert!(
+            created >= 10,
+            "{profile}: only {created} roles created\n{}",
+            planned.script
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn a_target_whose_role_cannot_create_roles_is_refused_up_front() {
+    let source = Cluster::start(15);
+    roles(&source, false);
+    let target = Cluster::start(15);
+    target.execute("CREATE ROLE weak LOGIN");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("plan.sql");
+    let output = pgparity()
+        .args([
+            "plan",
+            &source.conninfo("postgres"),
+            &target.conninfo("weak"),
+        ])
+        .args(["--profile", "azure-flexible", "-o"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("must create roles"), "{stderr}");
+    assert!(stderr.contains("weak"), "{stderr}");
+    assert!(
+        stderr.contains("neither SUPERUSER nor CREATEROLE"),
+        "{stderr}"
+    );
+    assert!(!script.exists(), "no script is written");
+    // Without the globals phase there is nothing to refuse.
+    let output = pgparity()
+        .args([
+            "plan",
+            &source.conninfo("postgres"),
+            &target.conninfo("weak"),
+        ])
+        .args(["--profile", "azure-flexible", "--phase", "schema", "-o"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn apply_runs_the_plan_in_transactions_and_stops_at_the_first_error() {
+    let source = Cluster::start(13);
+    roles(&source, false);
+    let target = Cluster::start(15);
+    roles(&target, true);
+    create_database(&source, "app", None, false);
+    run_sql(
+        &source,
+        "app",
+        "SET ROLE app_owner; CREATE SCHEMA a; \
+         CREATE TYPE a.state AS ENUM ('new', 'open', 'done'); \
+         CREATE TABLE a.t (id int PRIMARY KEY, s a.state DEFAULT 'open', v int NOT NULL); \
+         CREATE TABLE a.u (x int);",
+    );
+    // First: nothing in the way. The enum's new label commits on its own before the default
+    // that uses it.
+    create_database(&target, "ok", None, true);
+    run_sql(
+        &target,
+        "ok",
+        "SET ROLE app_owner; CREATE SCHEMA a; CREATE TYPE a.state AS ENUM ('new', 'done'); \
+         CREATE TABLE a.t (id int PRIMARY KEY, s a.state DEFAULT 'new', v int);",
+    );
+    let before = snapshot(&target, "ok");
+    let source_arg = source.conninfo_in("postgres", "app");
+    let dry = plan(&source_arg, &target, "ok", &[]);
+    assert!(dry.report["applied"].is_null());
+    assert_eq!(
+        objects(&snapshot(&target, "ok"), "ok"),
+        objects(&before, "ok"),
+        "without --apply nothing is written"
+    );
+    let output = pgparity()
+        .args(["plan", &source_arg, &target.conninfo_in(ADMIN, "ok")])
+        .args(["--profile", "community", "--apply", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let applied = report["applied"]["applied"].as_array().unwrap();
+    assert!(applied.len() >= 4, "{report:#}");
+    assert!(report["applied"]["failure"].is_null());
+    assert!(report["applied"]["transactions"].as_u64().unwrap() >= 2);
+    let found = remaining(
+        &snapshot(&source, "app"),
+        "app",
+        &snapshot(&target, "ok"),
+        "ok",
+    );
+    assert!(
+        found
+            .iter()
+            .all(|(code, _, _)| !code.starts_with("object.")),
+        "{found:?}"
+    );
+
+    // Then: a row breaks the NOT NULL the plan sets; the run stops there, and the table made
+    // before it in the same transaction is rolled back with it.
+    create_database(&target, "bad", None, true);
+    run_sql(
+        &target,
+        "bad",
+        "SET ROLE app_owner; CREATE SCHEMA a; CREATE TYPE a.state AS ENUM ('new', 'open', 'done'); \
+         CREATE TABLE a.t (id int PRIMARY KEY, s a.state DEFAULT 'open', v int); \
+         INSERT INTO a.t VALUES (1, 'new', NULL);",
+    );
+    let output = pgparity()
+        .args(["plan", &source_arg, &target.conninfo_in(ADMIN, "bad")])
+        .args(["--profile", "community", "--apply", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("object.changed column a.t.v"), "{stderr}");
+    assert!(stderr.contains("contains null values"), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failure = &report["applied"]["failure"];
+    assert!(
+        failure["statement"]
+            .as_str()
+            .unwrap()
+            .contains("SET NOT NULL"),
+        "{report:#}"
+    );
+    assert!(failure["rolled_back"].as_u64().unwrap() >= 1, "{report:#}");
+    assert_eq!(
+        rows_in(&target, "bad", "SELECT to_regclass('a.u') IS NULL"),
+        ["t"],
+        "the table made before the failing statement was rolled back"
+    );
 }

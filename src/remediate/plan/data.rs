@@ -51,7 +51,6 @@ pub fn pre_data(b: &mut Builder<'_>) {
                 &object,
                 format!("ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {constraint};"),
             );
-            let _ = c;
         }
     }
     for (name, table) in &tables {
@@ -85,17 +84,18 @@ pub fn post_data(b: &mut Builder<'_>) {
             } else {
                 c.definition.clone()
             };
-            b.sql(
-                phase,
-                "load.foreign-key",
-                &object,
-                ddl::add_constraint(name, constraint, &definition),
-            );
+            let referenced = super::sql::referenced_table(&c.definition);
+            let mut pair = vec![name.as_str()];
+            pair.extend(referenced.as_deref());
+            let forced = b.forced_rls(&pair);
+            let add = if partitioned {
+                ddl::add_constraint_checked(name, constraint, &definition, &forced)
+            } else {
+                ddl::add_constraint(name, constraint, &definition)
+            };
+            b.sql(phase, "load.foreign-key", &object, add);
             if valid && !partitioned {
-                validate.push((
-                    object,
-                    format!("ALTER TABLE {name} VALIDATE CONSTRAINT {constraint};"),
-                ));
+                validate.push((object, ddl::validate_constraint(name, constraint, &forced)));
             }
         }
     }

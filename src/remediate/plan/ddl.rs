@@ -154,6 +154,68 @@ pub fn add_constraint(table: &str, name: &str, definition: &str) -> String {
     )
 }
 
+/// `statements` (each ending in `;`), run only when `condition` holds (always when `None`),
+/// in a `DO` block that lifts `FORCE ROW LEVEL SECURITY` from `tables` around them and puts it
+/// back. A foreign key's check (`ADD CONSTRAINT`, `VALIDATE CONSTRAINT`) runs as the applier,
+/// and a forced table's policies hide its rows from a non-superuser owner: every row would
+/// look orphaned.
+pub fn without_forced_rls(tables: &[String], condition: Option<&str>, statements: &str) -> String {
+    let list = tables
+        .iter()
+        .map(|t| regclass(t))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut body = format!(
+        "\nDECLARE\n  forced pg_catalog.oid[];\nBEGIN\n  SELECT pg_catalog.array_agg(oid) INTO forced \
+         FROM pg_catalog.pg_class WHERE relforcerowsecurity AND oid IN ({list});\n"
+    );
+    let toggle = |body: &mut String, how: &str| {
+        for table in tables {
+            body.push_str(&format!(
+                "  IF {} = ANY (forced) THEN\n    ALTER TABLE {table} {how} ROW LEVEL SECURITY;\n  END IF;\n",
+                regclass(table)
+            ));
+        }
+    };
+    toggle(&mut body, "NO FORCE");
+    match condition {
+        Some(condition) => body.push_str(&format!(
+            "  IF {condition} THEN\n    {statements}\n  END IF;\n"
+        )),
+        None => body.push_str(&format!("  {statements}\n")),
+    }
+    toggle(&mut body, "FORCE");
+    body.push_str("END\n");
+    format!("DO {};", dollar_quote(&body, "pgparity"))
+}
+
+/// `ALTER TABLE ... ADD CONSTRAINT`, guarded by the constraint's absence, with forced row
+/// security lifted from `forced` tables ([`without_forced_rls`]).
+pub fn add_constraint_checked(
+    table: &str,
+    name: &str,
+    definition: &str,
+    forced: &[String],
+) -> String {
+    if forced.is_empty() {
+        return add_constraint(table, name, definition);
+    }
+    without_forced_rls(
+        forced,
+        Some(&format!("NOT {}", constraint_exists(table, name))),
+        &format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition};"),
+    )
+}
+
+/// `ALTER TABLE ... VALIDATE CONSTRAINT`, with forced row security lifted from `forced` tables.
+pub fn validate_constraint(table: &str, name: &str, forced: &[String]) -> String {
+    let sql = format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name};");
+    if forced.is_empty() {
+        return sql;
+    }
+    without_forced_rls(forced, None, &sql)
+}
+
 /// SQL that is true when `table` has a constraint named `name` (quoted).
 pub fn constraint_exists(table: &str, name: &str) -> String {
     format!(

@@ -197,6 +197,24 @@ fn create_role(b: &mut Builder<'_>, role: &Role) {
             ),
         );
     }
+    // 16+: the creator becomes a member of what it creates (with ADMIN OPTION).
+    if b.target_major() >= 16 && !b.input.facts.applier.superuser {
+        if let Some(applier) = &b.input.facts.applier.name {
+            b.unfixable(
+                PHASE,
+                "target.only",
+                &ObjectRef::new(
+                    "membership",
+                    format!("{} -> {}", role.name.as_str(), applier.as_str()),
+                ),
+                format!(
+                    "PostgreSQL {} makes the creating role a member of every role it creates \
+                     (with ADMIN OPTION); a plan never revokes a membership of the applying role",
+                    b.target_major()
+                ),
+            );
+        }
+    }
     b.role_created(role.name.as_str());
 }
 

@@ -570,6 +570,30 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The tables among `tables` (the two of a foreign key) whose forced row security would
+    /// hide rows from the applier's checks: forced on either side, and the applier is not a
+    /// superuser (who bypasses it).
+    pub fn forced_rls(&self, tables: &[&str]) -> Vec<String> {
+        if self.actor.superuser() {
+            return Vec::new();
+        }
+        let forced = |name: &str| {
+            [self.source_objects, self.target_objects]
+                .iter()
+                .any(|o| o.tables.get(name).is_some_and(|t| t.force_row_security))
+        };
+        if !tables.iter().any(|t| forced(t)) {
+            return Vec::new();
+        }
+        let mut out: Vec<String> = Vec::new();
+        for table in tables {
+            if !out.iter().any(|t| t == table) {
+                out.push((*table).to_owned());
+            }
+        }
+        out
+    }
+
     /// Notes that the plan creates `role`, so the applier can act as it.
     pub fn role_created(&mut self, role: &str) {
         self.actor.created.insert(role.to_owned());

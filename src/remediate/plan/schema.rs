@@ -702,7 +702,13 @@ impl<'b> Work<'_, 'b> {
             Rank::Constraint
         };
         let mut unit = self.unit(rank, finding);
-        unit.sql(ddl::add_constraint(table_name, name, definition));
+        let referenced = referenced_table(definition).filter(|_| kind == "f");
+        let mut pair = vec![table_name];
+        pair.extend(referenced.as_deref());
+        let forced = self.b.forced_rls(&pair);
+        unit.sql(ddl::add_constraint_checked(
+            table_name, name, definition, &forced,
+        ));
         if let Some(comment) = comment {
             unit.sql(ddl::comment(
                 &format!("CONSTRAINT {name} ON {table_name}"),
@@ -1002,10 +1008,12 @@ impl<'b> Work<'_, 'b> {
                     },
                     finding,
                 );
+                let referenced = referenced_table(&sc.definition).filter(|_| sc.kind == "f");
+                let mut pair = vec![table_name];
+                pair.extend(referenced.as_deref());
+                let forced = self.b.forced_rls(&pair);
                 if tc.definition.strip_suffix(" NOT VALID") == Some(sc.definition.as_str()) {
-                    unit.sql(format!(
-                        "ALTER TABLE {table_name} VALIDATE CONSTRAINT {name};"
-                    ));
+                    unit.sql(ddl::validate_constraint(table_name, name, &forced));
                 } else {
                     unit.sql(do_if(
                         &format!(
@@ -1017,7 +1025,12 @@ impl<'b> Work<'_, 'b> {
                         ),
                         &format!("ALTER TABLE {table_name} DROP CONSTRAINT {name};"),
                     ));
-                    unit.sql(ddl::add_constraint(table_name, name, &sc.definition));
+                    unit.sql(ddl::add_constraint_checked(
+                        table_name,
+                        name,
+                        &sc.definition,
+                        &forced,
+                    ));
                     if let Some(comment) = &sc.comment {
                         unit.sql(ddl::comment(
                             &format!("CONSTRAINT {name} ON {table_name}"),
