@@ -43,7 +43,7 @@ pub fn pre_data(b: &mut Builder<'_>) {
     let phase = Phase::PreData;
     let tables = tables(b, phase);
     for (name, table) in &tables {
-        for (constraint, c) in table.constraints.iter().filter(|(_, c)| c.kind == "f") {
+        for (constraint, _) in table.constraints.iter().filter(|(_, c)| c.kind == "f") {
             let object = ObjectRef::new("constraint", format!("{constraint} ON {name}"));
             b.sql(
                 phase,
@@ -54,7 +54,7 @@ pub fn pre_data(b: &mut Builder<'_>) {
         }
     }
     for (name, table) in &tables {
-        for (trigger, t) in table.triggers.iter().filter(|(_, t)| t.enabled != "D") {
+        for (trigger, _) in table.triggers.iter().filter(|(_, t)| t.enabled != "D") {
             let object = ObjectRef::new("trigger", format!("{trigger} ON {name}"));
             b.sql(
                 phase,
@@ -62,7 +62,6 @@ pub fn pre_data(b: &mut Builder<'_>) {
                 &object,
                 ddl::trigger_state(name, trigger, "D"),
             );
-            let _ = t;
         }
     }
 }

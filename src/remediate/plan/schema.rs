@@ -10,9 +10,7 @@ use super::order::{self, Rank, Unit};
 use super::privileges::{self, acl_kind, default_acl, on_clause, Target};
 use super::sql::{do_if, quote_name_literal, referenced_table, references, regclass, schema_of};
 use super::{Builder, Phase};
-use crate::catalog::{
-    qualified, quote_ident, quote_literal, Acl, Column, Objects, Owned, Sequence, Table,
-};
+use crate::catalog::{quote_ident, quote_literal, Acl, Column, Objects, Owned, Sequence, Table};
 use crate::findings::{Finding, ObjectRef};
 
 /// Answers the object findings.
@@ -2217,6 +2215,5 @@ fn table_properties(name: &str, t: Option<&Table>, s: &Table) -> Vec<String> {
             ));
         }
     }
-    let _ = qualified;
     out
 }
