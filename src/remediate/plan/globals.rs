@@ -16,6 +16,25 @@ const PHASE: Phase = Phase::Globals;
 
 /// Plans the globals phase; refuses when roles must be created and the applier cannot.
 pub fn plan(b: &mut Builder<'_>, _findings: &[Finding]) -> Result<(), PlanError> {
+    // A dump holds one database's objects, not the server's roles or settings: with a dump on
+    // either side there is nothing to compare, and every target role would look extra.
+    if let Some(dump) = b
+        .input
+        .source
+        .dump
+        .as_ref()
+        .or(b.input.target.dump.as_ref())
+    {
+        b.manual(
+            PHASE,
+            "plan.globals-skipped",
+            &ObjectRef::new("dump", dump.file.clone()),
+            "a dump holds no roles or server settings: restore roles with `pgparity roles clean` \
+             of pg_dumpall --roles-only, and give servers (or their snapshots) to plan globals"
+                .to_owned(),
+        );
+        return Ok(());
+    }
     let source = &b.input.source.roles;
     let target = &b.input.target.roles;
     let policy = b.input.policy;
