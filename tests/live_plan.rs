@@ -856,3 +856,98 @@ fn apply_runs_the_plan_in_transactions_and_stops_at_the_first_error() {
         "the table made before the failing statement was rolled back"
     );
 }
+
+#[test]
+fn extensions_and_parameters_come_in_order_with_commands_for_what_sql_cannot_do() {
+    let options = support::ClusterOptions {
+        settings: vec![
+            (
+                "shared_preload_libraries".to_owned(),
+                "pg_stat_statements".to_owned(),
+            ),
+            ("work_mem".to_owned(), "8MB".to_owned()),
+        ],
+        ..Default::default()
+    };
+    let source = Cluster::start_with(13, &options);
+    source.execute("CREATE DATABASE app");
+    source.execute_in(
+        "app",
+        "CREATE EXTENSION earthdistance CASCADE; CREATE EXTENSION pg_stat_statements; \
+         CREATE SCHEMA ext; CREATE EXTENSION citext WITH SCHEMA ext;",
+    );
+    let target = Cluster::start(15);
+    target.execute("CREATE DATABASE app");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("plan.sql");
+    let run = |profile: &str| -> String {
+        let output = pgparity()
+            .args(["plan", &source.conninfo_in("postgres", "app")])
+            .arg(target.conninfo_in("postgres", "app"))
+            .args([
+                "--profile",
+                profile,
+                "--phase",
+                "extensions",
+                "--phase",
+                "parameters",
+            ])
+            .arg("-o")
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{profile}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        read(&script)
+    };
+
+    let sql = run("azure-flexible");
+    assert!(
+        sql.contains("--   az postgres flexible-server parameter set")
+            && sql.contains(
+                "--name azure.extensions --value 'citext,cube,earthdistance,pg_stat_statements'"
+            ),
+        "{sql}"
+    );
+    assert!(sql.contains("--name work_mem --value '8MB'"), "{sql}");
+
+    let sql = run("community");
+    let at = |needle: &str| {
+        sql.find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in:\n{sql}"))
+    };
+    assert!(
+        at("CREATE EXTENSION IF NOT EXISTS cube")
+            < at("CREATE EXTENSION IF NOT EXISTS earthdistance")
+    );
+    assert!(
+        at("CREATE SCHEMA IF NOT EXISTS ext;")
+            < at("CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA ext")
+    );
+    assert!(sql.contains("--   ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';  # then restart the server"), "{sql}");
+    assert!(sql.contains("ALTER SYSTEM SET work_mem = '8MB';"), "{sql}");
+    let applied = psql(&target, "postgres", "app", &script);
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert_eq!(
+        rows_in(
+            &target,
+            "app",
+            "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'"
+        ),
+        ["citext", "cube", "earthdistance", "pg_stat_statements"]
+    );
+    assert_eq!(rows_in(&target, "app", "SHOW work_mem"), ["8MB"]);
+    let again = psql(&target, "postgres", "app", &script);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
