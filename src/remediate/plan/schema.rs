@@ -369,7 +369,8 @@ impl<'b> Work<'_, 'b> {
         if self.b.actor.superuser() {
             return None;
         }
-        if ddl::untrusted_language(&function.language) {
+        // An aggregate's language is `internal` in pg_proc; CREATE AGGREGATE needs no superuser.
+        if function.kind != "aggregate" && ddl::untrusted_language(&function.language) {
             return Some(format!(
                 "functions in language {} need a superuser; {} is not one",
                 function.language,

@@ -82,6 +82,7 @@ ALTER FUNCTION shop.add(integer, integer) STABLE;
 -- change: a function no longer SECURITY DEFINER
 ALTER FUNCTION shop.touch() SECURITY INVOKER;
 -- change: a function's result type (drop and create)
+SET ROLE app_owner;
 DROP FUNCTION shop.label(shop.mood);
 CREATE FUNCTION shop.label(m shop.mood) RETURNS varchar LANGUAGE sql STABLE AS $$ SELECT m::text $$;
 -- change: a procedure missing
