@@ -341,3 +341,85 @@ fn verify_refuses_a_file_with_one_clear_line() {
          connection string (dumps and snapshots hold no row counts yet)\n"
     );
 }
+
+/// `diff` with a dump given as `bad`, against a good one; its exit code and stderr.
+fn diff_with_bad_dump(bad: &Path) -> (Option<i32>, String, String) {
+    let output = pgparity()
+        .current_dir(repo())
+        .arg("diff")
+        .arg(bad)
+        .arg("fixtures/schema/pg15.sql")
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn dumps_that_cannot_be_read_are_refused_with_one_line_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = std::fs::read(repo().join("fixtures/schema/pg15.dump")).unwrap();
+    let truncated = dir.path().join("truncated.dump");
+    std::fs::write(&truncated, &archive[..3000]).unwrap();
+    let mut newer = archive.clone();
+    newer[6] = 17; // archive version 1.17
+    let unknown = dir.path().join("newer.dump");
+    std::fs::write(&unknown, &newer).unwrap();
+    let not_sql = dir.path().join("notes.sql");
+    std::fs::write(&not_sql, "These are my notes, not a dump.\n").unwrap();
+    let plain = std::fs::read_to_string(repo().join("fixtures/schema/pg15.sql")).unwrap();
+    let cut = dir.path().join("cut.sql");
+    let copy = plain.find("COPY ").unwrap();
+    std::fs::write(&cut, &plain[..copy + 200]).unwrap();
+    let cases = [
+        (
+            &truncated,
+            "truncated at byte 3000 while reading the table of contents",
+        ),
+        (
+            &unknown,
+            "archive version 1.17; this build reads 1.12 to 1.16",
+        ),
+        (&not_sql, "not a pg_dump plain-format dump"),
+        (&cut, "never closed"),
+    ];
+    for (file, expected) in cases {
+        let (code, stdout, stderr) = diff_with_bad_dump(file);
+        assert_eq!(code, Some(2), "{}: {stderr}", file.display());
+        assert_eq!(
+            stdout,
+            "",
+            "nothing on standard output for {}",
+            file.display()
+        );
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("pgparity: error: {}", file.display())),
+            "names the file: {stderr}"
+        );
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    }
+}
+
+#[test]
+fn a_plain_dump_and_its_custom_and_directory_archives_diff_to_nothing() {
+    for other in ["fixtures/schema/pg15.dump", "fixtures/schema/pg15.dir"] {
+        let output = pgparity()
+            .current_dir(repo())
+            .args([
+                "diff",
+                "fixtures/schema/pg15.sql",
+                other,
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{other}");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["findings"], serde_json::json!([]), "{other}");
+    }
+}

@@ -404,10 +404,7 @@ fn object_findings(
     let rules = RuleSet::load(None).unwrap();
     let policy = rules.policy("community").unwrap();
     let mut out = Findings::new(&policy);
-    let versions = Versions {
-        source: source.server.major,
-        target: target.server.major,
-    };
+    let versions = Versions::new(source.server.major, target.server.major);
     diff_objects(
         target_db,
         objects(source, source_db),
@@ -495,6 +492,46 @@ fn a_server_diffed_with_itself_has_no_object_findings_on_13_15_and_17() {
             .collect();
         assert_eq!(object_codes, Vec::<&str>::new(), "on {major}");
         assert_eq!(output.status.code(), Some(0), "on {major}");
+
+        // Its dumps (plain and directory) diff with the live database to nothing
+        // (pg_dump 15 dumps servers up to 15).
+        if major <= 15 {
+            let dir = tempfile::tempdir().unwrap();
+            for (format, file) in [("p", "app.sql"), ("d", "app.dir")] {
+                let path = dir.path().join(file);
+                let dump = Command::new(client("pg_dump"))
+                    .args([
+                        "-F",
+                        format,
+                        "-d",
+                        &cluster.conninfo_in("postgres", "app"),
+                        "-f",
+                    ])
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                assert!(
+                    dump.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&dump.stderr)
+                );
+                let output = pgparity()
+                    .arg("diff")
+                    .arg(&path)
+                    .arg(cluster.conninfo_in("postgres", "app"))
+                    .args(["--format", "json"])
+                    .output()
+                    .unwrap();
+                let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+                    .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+                assert_eq!(
+                    report["findings"],
+                    serde_json::json!([]),
+                    "{file} against the live database on {major}"
+                );
+                assert_eq!(output.status.code(), Some(0));
+            }
+        }
     }
 }
 

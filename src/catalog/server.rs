@@ -50,6 +50,9 @@ pub struct DumpOrigin {
     pub format: String,
     /// The pg_dump version that wrote it, where the dump says.
     pub dump_version: Option<String>,
+    /// It holds data (not `pg_dump -s`): row counts, sequence values, materialized views'
+    /// contents.
+    pub data: bool,
     /// Statements that were not understood, so the objects they make are not compared.
     pub not_understood: Vec<NotUnderstood>,
 }

@@ -28,9 +28,9 @@ enum Command {
     /// Work with roles scripts (pg_dumpall --roles-only output).
     #[command(subcommand)]
     Roles(RolesCommand),
-    /// Save a server's catalog (settings, extensions, roles, databases) as JSON.
+    /// Save the catalog of a server (settings, extensions, roles, databases, schema objects) or a dump as JSON.
     Snapshot(SnapshotArgs),
-    /// Compare settings, extensions, roles and databases of two servers or snapshots.
+    /// Compare settings, extensions, roles, databases and schema objects of two servers, snapshots or dumps.
     Diff(DiffArgs),
     /// Pre-migration readiness of a source for a target (live, saved, or the profile's).
     Check(CheckArgs),
@@ -145,7 +145,8 @@ struct CleanArgs {
 
 #[derive(Debug, Args)]
 struct SnapshotArgs {
-    /// Connection string of the server (URI or key=value; PG* variables fill the rest).
+    /// Connection string of the server (URI or key=value; PG* variables fill the rest), or a
+    /// dump to read (plain SQL, custom or directory archive), every table's rows counted.
     server: String,
     /// Write the snapshot here (whole, or not at all) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
@@ -174,9 +175,9 @@ struct ReportArgs {
 
 #[derive(Debug, Args)]
 struct DiffArgs {
-    /// The source: a connection string or a snapshot file.
+    /// The source: a connection string, a snapshot file, or a dump (plain SQL, custom or directory archive).
     source: String,
-    /// The target: a connection string or a snapshot file.
+    /// The target: a connection string, a snapshot file, or a dump (plain SQL, custom or directory archive).
     target: String,
     /// Target profile, for its provider roles and parameter rules.
     #[arg(long, default_value = "community")]
@@ -187,9 +188,9 @@ struct DiffArgs {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// The source: a connection string or a snapshot file.
+    /// The source: a connection string, a snapshot file, or a dump (plain SQL, custom or directory archive).
     source: String,
-    /// The target, when it exists: a connection string or a snapshot file.
+    /// The target, when it exists: a connection string, a snapshot file or a dump.
     target: Option<String>,
     /// Target profile: azure-flexible, azure-single, aws-rds, gcp-cloudsql, community, or one
     /// from --rules.
@@ -259,9 +260,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 fn snapshot(args: SnapshotArgs) -> Result<ExitCode> {
     let set = RuleSet::load(args.rules.as_deref())?;
-    let env = std::env::vars().collect();
-    let spec = ConnSpec::parse(&args.server, &env)?;
-    let snapshot = read_snapshot(&spec, &set.parameters.provider)?;
+    let (snapshot, _) = load_server(&args.server, &set.parameters.provider, true)?;
     let write = |out: &mut dyn Write| -> Result<()> {
         serde_json::to_writer_pretty(&mut *out, &snapshot)?;
         writeln!(out)?;
@@ -278,17 +277,33 @@ fn snapshot(args: SnapshotArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A server named on the command line: a snapshot file if one exists at that path, else a
-/// connection string.
-fn load_server(arg: &str, provider_parameters: &[String]) -> Result<(Snapshot, String)> {
+/// A server named on the command line: a snapshot file or a dump if one exists at that path
+/// (a dump's archived rows counted with `count_rows`), else a connection string.
+fn load_server(
+    arg: &str,
+    provider_parameters: &[String],
+    count_rows: bool,
+) -> Result<(Snapshot, String)> {
+    use pgparity::dump::{input_kind, read_dump, InputKind};
     let path = Path::new(arg);
-    if path.is_file() {
-        return Ok((load_snapshot(path)?, format!("snapshot {arg}")));
+    if path.exists() {
+        let kind = input_kind(path).with_context(|| format!("{arg}: cannot be read"))?;
+        return match kind {
+            InputKind::Json => Ok((load_snapshot(path)?, format!("snapshot {arg}"))),
+            InputKind::Archive | InputKind::Plain => {
+                let snapshot = read_dump(path, arg, count_rows)?;
+                let format = snapshot.dump.as_ref().map_or("", |d| d.format.as_str());
+                let name = format!("{format} dump {arg}");
+                Ok((snapshot, name))
+            }
+        };
     }
     let looks_like_conninfo =
         arg.contains('=') || arg.starts_with("postgres://") || arg.starts_with("postgresql://");
     if !looks_like_conninfo {
-        anyhow::bail!("{arg}: no such snapshot file, and not a connection string (postgresql://... or key=value)");
+        anyhow::bail!(
+            "{arg}: no such file, and not a connection string (postgresql://... or key=value)"
+        );
     }
     let env = std::env::vars().collect();
     let spec = ConnSpec::parse(arg, &env)?;
@@ -304,8 +319,8 @@ fn load_servers(
     provider_parameters: &[String],
 ) -> Result<((Snapshot, String), (Snapshot, String))> {
     let (source, target) = std::thread::scope(|scope| {
-        let target = scope.spawn(|| load_server(target, provider_parameters));
-        let source = load_server(source, provider_parameters);
+        let target = scope.spawn(|| load_server(target, provider_parameters, false));
+        let source = load_server(source, provider_parameters, false);
         (source, target.join())
     });
     let target = target.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -351,7 +366,10 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             let (source, target) = load_servers(&args.source, t, &set.parameters.provider)?;
             (source, Some(target))
         }
-        None => (load_server(&args.source, &set.parameters.provider)?, None),
+        None => (
+            load_server(&args.source, &set.parameters.provider, false)?,
+            None,
+        ),
     };
     let findings = pgparity::check::check(&source, target.as_ref().map(|(t, _)| t), &policy);
     let checked = pgparity::diff::checked_objects(&source, &policy);

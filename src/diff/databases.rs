@@ -109,10 +109,7 @@ pub(super) fn diff_databases(source: &Snapshot, target: &Snapshot, out: &mut Fin
             s.contents.as_ref().and_then(|c| c.objects.as_ref()),
             t.contents.as_ref().and_then(|c| c.objects.as_ref()),
         ) {
-            let versions = super::Versions {
-                source: source.server.major,
-                target: target.server.major,
-            };
+            let versions = super::Versions::new(source.server.major, target.server.major);
             super::diff_objects(name, so, to, versions, out);
         }
         for (param, value) in &s.settings {
@@ -232,9 +229,10 @@ pub(super) fn diff_with_dump(source: &Snapshot, target: &Snapshot, out: &mut Fin
         }
     }
     if let (Some(so), Some(to)) = (&s.objects, &t.objects) {
+        let holds_data = |side: &Snapshot| side.dump.as_ref().is_none_or(|d| d.data);
         let versions = super::Versions {
-            source: source.server.major,
-            target: target.server.major,
+            populated_known: holds_data(source) && holds_data(target),
+            ..super::Versions::new(source.server.major, target.server.major)
         };
         super::diff_objects(t_name, so, to, versions, out);
     }

@@ -21,6 +21,20 @@ pub struct Versions {
     pub source: u32,
     /// The target's major version.
     pub target: u32,
+    /// Both sides know whether their materialized views hold data (a schema-only dump does
+    /// not).
+    pub populated_known: bool,
+}
+
+impl Versions {
+    /// Two servers (or dumps with data) of these major versions.
+    pub fn new(source: u32, target: u32) -> Self {
+        Versions {
+            source,
+            target,
+            populated_known: true,
+        }
+    }
 }
 
 /// One object, flattened for comparison.
@@ -396,7 +410,7 @@ fn flatten(objects: &Objects, versions: Versions) -> Items {
             item.line(format!("WITH ({})", view.options.join(", ")));
         }
         item.line(view.definition.clone());
-        item.flag(!view.populated, "WITH NO DATA");
+        item.flag(versions.populated_known && !view.populated, "WITH NO DATA");
         add(item);
         for (index_name, index) in &view.indexes {
             add(index_item(
