@@ -321,9 +321,11 @@ fn findings(input: &PlanInput<'_>, builder: &Builder<'_>) -> Vec<Finding> {
         );
     }
     let mut out = crate::diff::Findings::new(input.policy);
+    // A schema-only dump does not say whether its materialized views hold data.
+    let holds_data = |side: &Snapshot| side.dump.as_ref().is_none_or(|d| d.data);
     let versions = crate::diff::Versions {
-        source: input.source.server.major,
-        target: input.target.server.major,
+        populated_known: holds_data(input.source) && holds_data(input.target),
+        ..crate::diff::Versions::new(input.source.server.major, input.target.server.major)
     };
     crate::diff::diff_objects(
         input.target_database,

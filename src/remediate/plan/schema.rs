@@ -412,16 +412,9 @@ impl<'b> Work<'_, 'b> {
                 &have,
                 self.maintain(),
             );
-            if !statements.is_empty() {
-                let mut unit = Unit::new(Rank::Grant, PRIVILEGES, finding.object.clone());
-                for sql in statements {
-                    unit.sql(sql);
-                }
-                unit.needs([name.to_owned()]);
-                unit.needs(needs.iter().cloned());
-                unit.provides(format!("grants:{name}"));
-                self.units.push(unit);
-            }
+            let mut needs = needs.to_vec();
+            needs.push(name.to_owned());
+            self.push_grants(finding, PRIVILEGES, kind, name, statements, &needs);
         }
         if let Some(comment) = &owned.comment {
             let mut unit = Unit::new(Rank::Comment, COMMENT, finding.object.clone());
@@ -430,6 +423,44 @@ impl<'b> Work<'_, 'b> {
                 Some(comment),
             ));
             unit.needs([name.to_owned()]);
+            self.units.push(unit);
+        }
+    }
+
+    /// Adds the grants and revokes of an object. A schema's grants come early, with the
+    /// schema: making a role the owner of an object needs its CREATE on the object's schema;
+    /// its revokes come with the others, once the owners are set.
+    fn push_grants(
+        &mut self,
+        finding: &Finding,
+        code: &str,
+        kind: &str,
+        name: &str,
+        statements: Vec<String>,
+        needs: &[String],
+    ) {
+        let (early, late): (Vec<String>, Vec<String>) = if kind == "schema" {
+            statements.into_iter().partition(|s| s.starts_with("GRANT"))
+        } else {
+            (Vec::new(), statements)
+        };
+        if !early.is_empty() {
+            let mut unit = Unit::new(Rank::Schema, code, finding.object.clone());
+            for sql in early {
+                unit.sql(sql);
+            }
+            let key = format!("schema:{name}");
+            unit.needs([key.clone()]);
+            unit.provides(key);
+            self.units.push(unit);
+        }
+        if !late.is_empty() {
+            let mut unit = Unit::new(Rank::Grant, code, finding.object.clone());
+            for sql in late {
+                unit.sql(sql);
+            }
+            unit.needs(needs.iter().cloned());
+            unit.provides(format!("grants:{name}"));
             self.units.push(unit);
         }
     }
@@ -1946,13 +1977,16 @@ impl<'b> Work<'_, 'b> {
             _ => return,
         };
         let (statements, name) = statements;
-        let mut unit = self.unit(Rank::Grant, finding);
-        for sql in statements {
-            unit.sql(sql);
-        }
-        unit.needs([name.to_owned(), format!("owner:{name}")]);
-        unit.provides(format!("grants:{name}"));
-        self.units.push(unit);
+        let kind = finding.object.kind.to_string();
+        let code = finding.code.to_string();
+        self.push_grants(
+            finding,
+            &code,
+            &kind,
+            name,
+            statements,
+            &[name.to_owned(), format!("owner:{name}")],
+        );
     }
 
     /// Statements that turn the target's default privileges entry into the source's.
