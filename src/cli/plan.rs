@@ -15,8 +15,9 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub(super) struct PlanArgs {
-    /// The source: a connection string or a snapshot file; its database (the one the connection
-    /// string names) is what the target's must become.
+    /// The source: a connection string, a snapshot file, or a dump (plain, custom or directory);
+    /// its database (the one the connection string names, or the dump's) is what the target's
+    /// must become. A dump holds no roles or settings: the globals phase then has nothing to do.
     source: String,
     /// The target: a connection string (its role is the one that applies the script) or a
     /// snapshot file; the script runs in the database it names.
