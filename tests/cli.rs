@@ -249,7 +249,7 @@ fn help_lists_only_commands_that_work() {
         .collect();
     assert_eq!(
         commands,
-        ["roles", "snapshot", "diff", "check", "verify", "triage", "rules", "help"]
+        ["roles", "snapshot", "diff", "check", "verify", "plan", "triage", "rules", "help"]
     );
 }
 

@@ -13,6 +13,8 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod plan;
+
 /// Checks and repairs PostgreSQL migrations.
 #[derive(Debug, Parser)]
 #[command(name = "pgparity", version, about, long_about = None)]
@@ -34,6 +36,8 @@ enum Command {
     Check(CheckArgs),
     /// Verify a restored target: row counts, sequences, statistics, health.
     Verify(VerifyArgs),
+    /// Write (or --apply) the script that brings a target database in line with its source.
+    Plan(plan::PlanArgs),
     /// Sort the errors of a restore (psql or pg_restore stderr) into harmless and actionable.
     Triage(TriageArgs),
     /// Show the rules pgparity applies.
@@ -249,6 +253,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Diff(args) => diff(args),
         Command::Check(args) => check(args),
         Command::Verify(args) => verify(args),
+        Command::Plan(args) => plan::run(args),
         Command::Triage(args) => triage(args),
     }
 }

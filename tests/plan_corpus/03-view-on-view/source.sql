@@ -1,0 +1,6 @@
+CREATE SCHEMA v;
+CREATE TABLE v.t (a int, b int);
+CREATE VIEW v.v1 AS SELECT a, b FROM v.t WHERE a > 0;
+CREATE VIEW v.v2 AS SELECT a FROM v.v1;
+CREATE VIEW v.v3 AS SELECT count(*) AS n FROM v.v2;
+GRANT SELECT ON v.v3 TO reader;

@@ -1,0 +1,2 @@
+CREATE SCHEMA v;
+CREATE TABLE v.t (a int, b int);

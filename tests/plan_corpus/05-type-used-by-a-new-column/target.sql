@@ -1,0 +1,2 @@
+CREATE SCHEMA e;
+CREATE TABLE e.t (id int);

@@ -1,0 +1,1 @@
+-- nothing: the target database is empty

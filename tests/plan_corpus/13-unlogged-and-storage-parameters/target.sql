@@ -1,0 +1,3 @@
+CREATE SCHEMA uo;
+CREATE TABLE uo.cache (k text PRIMARY KEY, v text);
+CREATE TABLE uo.plain (x int) WITH (fillfactor = 90);

@@ -1,0 +1,2 @@
+CREATE SCHEMA mv;
+CREATE TABLE mv.t (a int);

@@ -1,0 +1,10 @@
+CREATE SCHEMA fn;
+CREATE FUNCTION fn.f1(a int, b text DEFAULT 'x') RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT b || a $$;
+CREATE FUNCTION fn.f2() RETURNS SETOF int LANGUAGE plpgsql STABLE ROWS 10 AS $body$ BEGIN RETURN QUERY SELECT 1; END $body$;
+CREATE FUNCTION fn.f3(OUT a int, OUT b int) LANGUAGE sql AS 'SELECT 1, 2';
+CREATE FUNCTION fn.over(int) RETURNS int LANGUAGE sql AS $$ SELECT $1 $$;
+CREATE FUNCTION fn.over(text) RETURNS text LANGUAGE sql AS $$ SELECT $1 $$;
+CREATE FUNCTION fn.cfg() RETURNS void LANGUAGE plpgsql SET work_mem = '8MB' SET search_path = fn, pg_temp AS $$ BEGIN END $$;
+CREATE FUNCTION fn.tab(n int) RETURNS TABLE (i int, "Sq" int) LANGUAGE sql PARALLEL SAFE COST 5 AS $$ SELECT g, g * g FROM generate_series(1, n) g $$;
+CREATE FUNCTION fn."dollar$quote"() RETURNS text LANGUAGE sql AS $function$ SELECT '$$ and $function1$ and \n' $function$;
+CREATE FUNCTION fn.vari(VARIADIC xs int[]) RETURNS int LANGUAGE sql AS $$ SELECT array_length(xs, 1) $$;

@@ -1,0 +1,2 @@
+CREATE SCHEMA tg;
+CREATE TABLE tg.t (id int, touched timestamptz);

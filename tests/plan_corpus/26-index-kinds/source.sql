@@ -1,0 +1,12 @@
+CREATE SCHEMA ix;
+CREATE TABLE ix.t (a int, b text, c int[], d timestamptz, e text COLLATE "C");
+CREATE INDEX t_partial ON ix.t (a) WHERE a > 10;
+CREATE INDEX t_expr ON ix.t (lower(b));
+CREATE INDEX t_include ON ix.t (a) INCLUDE (b);
+CREATE UNIQUE INDEX t_unique ON ix.t (a, b);
+CREATE INDEX t_hash ON ix.t USING hash (b);
+CREATE INDEX t_gin ON ix.t USING gin (c);
+CREATE INDEX t_brin ON ix.t USING brin (d);
+CREATE INDEX t_order ON ix.t (a DESC NULLS LAST, b NULLS FIRST);
+CREATE INDEX t_coll ON ix.t (b COLLATE "POSIX");
+CREATE INDEX t_opts ON ix.t (a) WITH (fillfactor = 70);

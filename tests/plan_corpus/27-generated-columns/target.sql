@@ -1,0 +1,2 @@
+CREATE SCHEMA gc;
+CREATE TABLE gc.t (price numeric, qty int);

@@ -1,0 +1,3 @@
+CREATE SCHEMA w2;
+CREATE TABLE w2.t (a int, b text);
+CREATE VIEW w2.v AS SELECT a, b FROM w2.t;

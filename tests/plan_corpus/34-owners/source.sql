@@ -1,0 +1,16 @@
+CREATE SCHEMA ow;
+CREATE TABLE ow.a (id int);
+CREATE TABLE ow.b (id serial);
+CREATE VIEW ow.v AS SELECT 1 AS one;
+CREATE FUNCTION ow.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE ow.e AS ENUM ('x');
+CREATE SEQUENCE ow.s;
+GRANT CREATE ON SCHEMA ow TO "App User", reader;
+RESET ROLE;
+ALTER SCHEMA ow OWNER TO "App User";
+ALTER TABLE ow.a OWNER TO reader;
+ALTER TABLE ow.b OWNER TO "App User";
+ALTER VIEW ow.v OWNER TO reader;
+ALTER FUNCTION ow.f() OWNER TO "App User";
+ALTER TYPE ow.e OWNER TO reader;
+ALTER SEQUENCE ow.s OWNER TO "App User";

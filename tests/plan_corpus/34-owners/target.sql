@@ -1,0 +1,8 @@
+CREATE SCHEMA ow;
+CREATE TABLE ow.a (id int);
+CREATE TABLE ow.b (id serial);
+CREATE VIEW ow.v AS SELECT 1 AS one;
+CREATE FUNCTION ow.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE ow.e AS ENUM ('x');
+CREATE SEQUENCE ow.s;
+GRANT CREATE ON SCHEMA ow TO "App User", reader;

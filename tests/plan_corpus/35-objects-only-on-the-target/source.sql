@@ -1,0 +1,2 @@
+CREATE SCHEMA x;
+CREATE TABLE x.t (id int PRIMARY KEY);

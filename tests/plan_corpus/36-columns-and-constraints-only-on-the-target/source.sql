@@ -1,0 +1,2 @@
+CREATE SCHEMA ec;
+CREATE TABLE ec.t (a int);

@@ -1,0 +1,4 @@
+CREATE SCHEMA so;
+CREATE TABLE so.t (id int);
+CREATE SEQUENCE so.s;
+CREATE SEQUENCE so.free OWNED BY so.t.id;

@@ -1,0 +1,3 @@
+CREATE SCHEMA idn;
+CREATE TABLE idn.t (id int NOT NULL, v text);
+CREATE TABLE idn.u (id int GENERATED ALWAYS AS IDENTITY, v text);

@@ -1,0 +1,3 @@
+CREATE SCHEMA vo;
+CREATE TABLE vo.t (a int);
+CREATE VIEW vo.v AS SELECT a FROM vo.t WHERE a > 0;

@@ -1,0 +1,2 @@
+CREATE SCHEMA ct;
+CREATE TYPE ct.t AS (a int, b text, c date);

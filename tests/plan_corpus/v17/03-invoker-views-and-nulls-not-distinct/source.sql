@@ -1,0 +1,4 @@
+CREATE SCHEMA iv;
+CREATE TABLE iv.t (a int, b int, CONSTRAINT ab UNIQUE NULLS NOT DISTINCT (a, b));
+CREATE UNIQUE INDEX t_b ON iv.t (b) NULLS NOT DISTINCT;
+CREATE VIEW iv.v WITH (security_invoker = true) AS SELECT a FROM iv.t;

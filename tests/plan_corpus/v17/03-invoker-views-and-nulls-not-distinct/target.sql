@@ -1,0 +1,3 @@
+CREATE SCHEMA iv;
+CREATE TABLE iv.t (a int, b int, CONSTRAINT ab UNIQUE (a, b));
+CREATE VIEW iv.v AS SELECT a FROM iv.t;

@@ -1,0 +1,4 @@
+CREATE SCHEMA mt;
+CREATE TABLE mt.t (a int);
+GRANT MAINTAIN ON mt.t TO reader;
+REVOKE MAINTAIN ON mt.t FROM app_owner;

@@ -1,0 +1,2 @@
+CREATE SCHEMA mt;
+CREATE TABLE mt.t (a int);
