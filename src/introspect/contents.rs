@@ -177,14 +177,20 @@ struct ColumnUse {
 fn type_usage_sql(major: u32) -> String {
     let multiranges = if major >= 14 {
         "UNION ALL \
-         SELECT r.rngmultitypid, f.check_name, f.problem \
-         FROM pg_catalog.pg_range r JOIN f ON r.rngtypid = f.oid"
+         SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = k.oid"
     } else {
         ""
     };
+    let materialized = if major >= 12 { "MATERIALIZED " } else { "" };
     // Types in this list that a version lacks (abstime after 11, regcollation before 13)
     // simply match nothing. Composite types made by initdb (OID below FirstNormalObjectId,
     // 16384) or in information_schema change their OIDs between versions.
+    //
+    // pg_upgrade searches upwards, from the problem types to every type built on them, which
+    // joins every table's row type with pg_attribute at each step (0.9 s on 10,000 tables).
+    // The same answer comes from searching downwards, from the few types that user columns
+    // use, through what each is built from (a domain's base, an array's element, a composite's
+    // attributes, a range's subtype, a multirange's range): a handful of index lookups.
     format!(
         "WITH RECURSIVE problem(oid, check_name) AS ( \
              SELECT t.oid, \
@@ -206,38 +212,37 @@ fn type_usage_sql(major: u32) -> String {
                 OR (n.nspname = 'information_schema' AND t.typname = 'sql_identifier') \
                 OR (t.typtype = 'c' AND (t.oid < 16384 OR n.nspname = 'information_schema')) \
          ), \
-         found(oid, check_name, problem) AS ( \
-             SELECT oid, check_name, oid FROM problem \
+         used_column AS {materialized}( \
+             SELECT n.nspname, c.relname, a.attname, a.atttypid \
+             FROM pg_catalog.pg_attribute a \
+             JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'm', 'i', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
+               AND {USER_SCHEMA} \
+         ), \
+         contains(top, oid) AS ( \
+             SELECT DISTINCT atttypid, atttypid FROM used_column \
              UNION \
-             SELECT wrapped.* FROM ( \
-                 WITH f AS (SELECT * FROM found) \
-                 SELECT t.oid, f.check_name, f.problem \
-                 FROM pg_catalog.pg_type t JOIN f ON t.typbasetype = f.oid \
-                 WHERE t.typtype = 'd' \
+             SELECT k.top, x.oid FROM contains k CROSS JOIN LATERAL ( \
+                 SELECT t.typbasetype AS oid FROM pg_catalog.pg_type t \
+                 WHERE t.oid = k.oid AND t.typtype = 'd' \
                  UNION ALL \
-                 SELECT t.oid, f.check_name, f.problem \
-                 FROM pg_catalog.pg_type t JOIN f ON t.typelem = f.oid \
-                 WHERE t.typtype = 'b' \
+                 SELECT t.typelem FROM pg_catalog.pg_type t \
+                 WHERE t.oid = k.oid AND t.typtype = 'b' AND t.typelem <> 0 \
                  UNION ALL \
-                 SELECT t.oid, f.check_name, f.problem \
-                 FROM pg_catalog.pg_type t \
+                 SELECT a.atttypid FROM pg_catalog.pg_type t \
                  JOIN pg_catalog.pg_attribute a ON a.attrelid = t.typrelid \
-                 JOIN f ON a.atttypid = f.oid \
-                 WHERE t.typtype = 'c' AND NOT a.attisdropped \
+                 WHERE t.oid = k.oid AND t.typtype = 'c' AND a.attnum > 0 AND NOT a.attisdropped \
                  UNION ALL \
-                 SELECT r.rngtypid, f.check_name, f.problem \
-                 FROM pg_catalog.pg_range r JOIN f ON r.rngsubtype = f.oid \
+                 SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid = k.oid \
                  {multiranges} \
-             ) wrapped \
+             ) x \
          ) \
-         SELECT f.check_name, n.nspname::text, c.relname::text, a.attname::text, \
-                a.atttypid, f.problem \
-         FROM found f \
-         JOIN pg_catalog.pg_attribute a ON a.atttypid = f.oid \
-         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'm', 'i', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
-           AND {USER_SCHEMA}"
+         SELECT p.check_name, u.nspname::text, u.relname::text, u.attname::text, \
+                u.atttypid, p.oid \
+         FROM used_column u \
+         JOIN contains k ON k.top = u.atttypid \
+         JOIN problem p ON p.oid = k.oid"
     )
 }
 

@@ -19,15 +19,16 @@ use tokio_postgres::{Client, Error, Row};
 /// Reads every schema object of the database `first` and `second` are connected to: two
 /// sessions in one snapshot (or one session twice), each in a read-only transaction, whose
 /// `search_path` this empties. The queries are split between the two so that the server
-/// works on two at once: the columns, relations and sequences on one, the indexes and the
-/// rest on the other (the costs measured on 10,000 tables, benches/objects.sh). `major` is
-/// the server's major version (11 to 18).
+/// works on two at once: the relations and columns on one, the indexes, view definitions and
+/// the rest on the other (the costs measured on 10,000 tables, benches/objects.sh; the
+/// caller's checks run on the second too). `major` is the server's major version (11 to 18).
 pub async fn read_objects(first: &Client, second: &Client, major: u32) -> Result<Objects, Error> {
     first.batch_execute("SET LOCAL search_path = ''").await?;
     second.batch_execute("SET LOCAL search_path = ''").await?;
     let (
         relations,
         columns,
+        view_definitions,
         sequences,
         triggers,
         policies,
@@ -45,9 +46,10 @@ pub async fn read_objects(first: &Client, second: &Client, major: u32) -> Result
     ) = tokio::try_join!(
         query(first, relations_sql()),
         query(first, columns_sql(major)),
-        query(first, sequences_sql()),
-        query(first, triggers_sql(major)),
-        query(first, policies_sql()),
+        query(second, view_definitions_sql()),
+        query(second, sequences_sql()),
+        query(second, triggers_sql(major)),
+        query(second, policies_sql()),
         query(second, indexes_sql()),
         query(second, constraints_sql()),
         query(second, schemas_sql()),
@@ -63,6 +65,7 @@ pub async fn read_objects(first: &Client, second: &Client, major: u32) -> Result
     let mut objects = Objects::default();
     fill_schemas(&schemas, &mut objects);
     let relations = fill_relations(&relations, &mut objects);
+    fill_view_definitions(&view_definitions, &relations, &mut objects);
     fill_columns(&columns, &relations, &mut objects);
     fill_constraints(&constraints, &relations, &mut objects);
     fill_indexes(&indexes, &relations, &mut objects);
@@ -192,7 +195,7 @@ fn relations_sql() -> String {
                  JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid \
                  WHERE x.indrelid = c.oid AND x.indisreplident), \
                 c.reloptions::text[], \
-                CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
+                NULL::text, \
                 c.relispopulated \
          FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace {comment} \
@@ -204,6 +207,30 @@ fn relations_sql() -> String {
             + " END",
         comment = comment_join("d", "c.oid", "pg_class"),
     )
+}
+
+/// View definitions, read apart from the relations so that the two queries run at once.
+fn view_definitions_sql() -> String {
+    format!(
+        "SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid) \
+         FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('v', 'm') AND {USER_SCHEMA} AND {NOT_EXTENSION_MEMBER}"
+    )
+}
+
+fn fill_view_definitions(rows: &[Row], relations: &Relations, objects: &mut Objects) {
+    for row in rows {
+        if let Some((RelKind::View, key)) = relations.get(&row.get::<_, u32>(0)) {
+            if let Some(view) = objects.views.get_mut(key) {
+                let definition: Option<String> = row.get(1);
+                view.definition = definition
+                    .unwrap_or_default()
+                    .trim_end_matches(';')
+                    .to_owned();
+            }
+        }
+    }
 }
 
 fn fill_relations(rows: &[Row], objects: &mut Objects) -> Relations {
