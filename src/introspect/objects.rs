@@ -19,8 +19,8 @@ use tokio_postgres::{Client, Error, Row};
 /// Reads every schema object of the database `first` and `second` are connected to: two
 /// sessions in one snapshot (or one session twice), each in a read-only transaction, whose
 /// `search_path` this empties. The queries are split between the two so that the server
-/// works on two at once: the relations and columns on one, the indexes, view definitions and
-/// the rest on the other (the costs measured on 10,000 tables, benches/objects.sh; the
+/// works on two at once: the relations, columns, sequences and constraints on one, the
+/// indexes, view definitions and the rest on the other (the costs measured on 10,000 tables, benches/objects.sh; the
 /// caller's checks run on the second too). `major` is the server's major version (11 to 18).
 pub async fn read_objects(first: &Client, second: &Client, major: u32) -> Result<Objects, Error> {
     first.batch_execute("SET LOCAL search_path = ''").await?;
@@ -47,11 +47,11 @@ pub async fn read_objects(first: &Client, second: &Client, major: u32) -> Result
         query(first, relations_sql()),
         query(first, columns_sql(major)),
         query(second, view_definitions_sql()),
-        query(second, sequences_sql()),
+        query(first, sequences_sql()),
         query(second, triggers_sql(major)),
         query(second, policies_sql()),
         query(second, indexes_sql()),
-        query(second, constraints_sql()),
+        query(first, constraints_sql()),
         query(second, schemas_sql()),
         query(second, functions_sql(major)),
         query(second, types_sql()),

@@ -380,29 +380,23 @@ async fn open_pair(
     database: &str,
 ) -> Result<(Session, Option<Session>), IntrospectError> {
     let first = open_with(spec, Some(database), Begin::Repeatable(None)).await?;
-    // In a savepoint: a server that cannot export one (a standby in recovery) must leave the
-    // first session's transaction usable.
-    let client = first.client();
-    let exported = match client.batch_execute("SAVEPOINT export").await {
-        Ok(()) => client
-            .query_one("SELECT pg_catalog.pg_export_snapshot()", &[])
-            .await
-            .map_err(Some),
-        Err(_) => Err(None),
-    };
-    let second = match exported {
-        Err(Some(_)) => {
-            let _ = client.batch_execute("ROLLBACK TO SAVEPOINT export").await;
-            None
-        }
-        Err(None) => None,
-        Ok(row) => {
-            let id: String = row.get(0);
-            open_with(spec, Some(database), Begin::Repeatable(Some(&id)))
-                .await
-                .ok()
+    // Not in a savepoint: PostgreSQL exports no snapshot from a subtransaction. A server that
+    // cannot export one (a standby in recovery) aborts the transaction, so it is opened again.
+    let exported = first
+        .client()
+        .query_one("SELECT pg_catalog.pg_export_snapshot()", &[])
+        .await;
+    let id: String = match exported {
+        Ok(row) => row.get(0),
+        Err(_) => {
+            first.close().await;
+            let again = open_with(spec, Some(database), Begin::Repeatable(None)).await?;
+            return Ok((again, None));
         }
     };
+    let second = open_with(spec, Some(database), Begin::Repeatable(Some(&id)))
+        .await
+        .ok();
     Ok((first, second))
 }
 
