@@ -47,8 +47,9 @@
 # Medians, the ratio snapshot / pg_dump -s and the diff time against the targets, the load
 # average before each timing and the share of the CPUs other processes took during it (the
 # machine may be shared: compare runs made under the same load).
-# Results: $PGPARITY_BENCH_DIR/objects-results.{json,md,txt} (hyperfine's JSON and Markdown of
-# every command, plus the summary); outputs of the runs in $PGPARITY_BENCH_DIR/objects-run.
+# Results: $PGPARITY_BENCH_DIR/objects-results.txt (the summary), .json (hyperfine's results of
+# every command, and the summary) and .md (a table of the timings, and the summary); outputs of
+# the runs in $PGPARITY_BENCH_DIR/objects-run.
 # Exit status: 0 when everything was measured (whether or not the targets are met), 2 when the
 # benchmark could not run (including a binary whose snapshot has no objects).
 set -euo pipefail
@@ -334,7 +335,7 @@ if ((!baselines_only)); then
         | "\($drift | length - ($missed | length)) of \($drift | length) drifted tables named by a finding"
           + (if ($missed | length) > 0 then "; MISSED: " + ($missed | group_by(.kind) | map("\(length) \(.[0].kind)") | join(", "))
                + " (for example " + ($missed[:3] | map(.t) | join(", ")) + ")" else "" end)
-          + "; \($other | length) findings name no drifted table")')
+          + "; \($other | length) findings name no drifted table"')
     note "diff: $drift_check"
 fi
 
@@ -356,13 +357,13 @@ ticks() {
     echo "$EPOCHREALTIME $((f[1] + f[2] + f[3] + f[6] + f[7] + f[8])) $ours"
 }
 names=()
-time_it() { # time_it NAME OK_CODES COMMAND-LINE: hyperfine into $run/NAME.{json,md}, load in $run/NAME.load
+time_it() { # time_it NAME OK_CODES COMMAND-LINE: hyperfine into $run/NAME.json, load in $run/NAME.load
     local name=$1 ok=$2 cmd=$3 bad before after me=$BASHPID load
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     note "timing $name (load $load)"
     before=$(ticks "$me")
     hyperfine --shell=bash --warmup "$warmup" --runs "$runs" --ignore-failure --style basic \
-        --export-json "$run/$name.json" --export-markdown "$run/$name.md" -n "$name" "$cmd" >&2 \
+        --export-json "$run/$name.json" -n "$name" "$cmd" >&2 \
         || die "hyperfine failed for $name"
     after=$(ticks "$me")
     awk -v b="$before" -v a="$after" -v hz="$hz" -v n="$ncpu" -v l="$load" 'BEGIN {
@@ -388,6 +389,7 @@ fi
 
 # --- 5. results --------------------------------------------------------------------------------
 median() { jq -r '.results[0].median' "$run/$1.json"; }
+stats() { jq -r '.results[0] | [.median, .mean, .stddev, .min, .max] | @tsv' "$run/$1.json"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -402,12 +404,11 @@ commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
     fi
     echo "  timer: hyperfine $(hyperfine --version | awk '{ print $2 }'), $warmup warmups, $runs runs; $ncpu CPUs"
     echo
-    printf '  %-14s %10s %10s %10s   %-16s %s\n' command median mean stddev "load before" "CPU taken by others"
+    printf '  %-14s %9s %9s %9s %9s %9s   %-16s %s\n' command median mean stddev min max "load before" "CPU taken by others"
     for name in "${names[@]}"; do
         IFS=$'\t' read -r load other <"$run/$name.load"
-        jq -r --arg n "$name" --arg l "$load" --arg o "$other%" \
-            '.results[0] | "  \($n | .+ " " * (14 - length)) \(.median | . * 1000 | round / 1000 | tostring | " " * (9 - length) + . + "s") \(.mean | . * 1000 | round / 1000 | tostring | " " * (9 - length) + . + "s") \(.stddev | . * 1000 | round / 1000 | tostring | " " * (9 - length) + . + "s")   \($l | . + " " * (16 - length)) \($o)"' \
-            "$run/$name.json"
+        IFS=$'\t' read -r median mean stddev min max < <(stats "$name")
+        printf '  %-14s %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs   %-16s %s%%\n' "$name" "$median" "$mean" "$stddev" "$min" "$max" "$load" "$other"
     done
     echo
     if ((!baselines_only)); then
@@ -420,7 +421,9 @@ commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
         echo "  diff: $(awk -v d="$d" 'BEGIN { printf "%.3f s", d }') (target: under 1 s): $(awk -v d="$d" 'BEGIN { print d < 1 ? "met" : "MISSED" }')"
         echo "  peak RSS: snapshot a $(mb "$(rss_kb snapshot-a)"), snapshot b $(mb "$(rss_kb snapshot-b)"), diff $(mb "$(rss_kb diff)"); pg_dump -s a $(mb "$(rss_kb pg_dump-s-a)")"
         echo "  diff findings by code ($(jq '.findings | length' "$run/diff.out") in all; exit code $(awk '/Exit status/ { print $NF }' "$run/diff.time")):"
-        while IFS= read -r line; do echo "    $line"; done <<<"$diff_found"
+        if [[ -n $diff_found ]]; then
+            while IFS= read -r line; do echo "    $line"; done <<<"$diff_found"
+        fi
         echo "  drift ($(wc -l <"$drift_report") tables in $drift_report): $drift_check"
     fi
     busy=''
@@ -432,12 +435,18 @@ commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 } >"$results.txt.tmp"
 mv "$results.txt.tmp" "$results.txt"
 cat "$results.txt"
-# hyperfine's JSON and Markdown of every command in one file each, with the summary.
+# hyperfine's results of every command in one JSON file, and a Markdown table; both with the summary.
 (cd "$run" && jq -s --rawfile summary "$results.txt" '{results: map(.results[]), summary: $summary}' \
     "${names[@]/%/.json}") >"$results.json"
 {
-    head -n 2 "$run/${names[0]}.md"
-    for name in "${names[@]}"; do tail -n +3 "$run/$name.md"; done
+    echo "| command | median [s] | mean ± σ [s] | min [s] | max [s] | load before | CPU taken by others |"
+    echo "|:---|---:|---:|---:|---:|:---|---:|"
+    for name in "${names[@]}"; do
+        IFS=$'\t' read -r load other <"$run/$name.load"
+        IFS=$'\t' read -r median mean stddev min max < <(stats "$name")
+        # shellcheck disable=SC2016 # the backquotes are Markdown
+        printf '| `%s` | %.3f | %.3f ± %.3f | %.3f | %.3f | %s | %s%% |\n' "$name" "$median" "$mean" "$stddev" "$min" "$max" "$load" "$other"
+    done
     echo
     echo '```'
     cat "$results.txt"
