@@ -9,8 +9,9 @@ pub mod target;
 
 pub use ident::{quote_ident, quote_literal, RoleName};
 pub use objects::{
-    qualified, Acl, Column, Constraint, DefaultPrivileges, EventTrigger, Function, Index, Language,
-    Objects, Owned, Policy, Publication, Schema, Sequence, Table, Trigger, Type, View,
+    qualified, trigger_state, Acl, Column, Constraint, DefaultPrivileges, EventTrigger, Function,
+    Index, Language, Objects, Owned, Policy, Publication, Schema, Sequence, Table, Trigger, Type,
+    View,
 };
 pub use roles::{Membership, PasswordKind, Role, RoleAttribute, RoleSetting};
 pub use server::{

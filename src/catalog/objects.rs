@@ -426,6 +426,17 @@ pub struct Language {
     pub trusted: bool,
 }
 
+/// What a trigger's (or event trigger's) `tgenabled` letter means: `O` fires in origin and
+/// local sessions (enabled), `D` never, `R` only in replica sessions, `A` always.
+pub fn trigger_state(enabled: char) -> &'static str {
+    match enabled {
+        'D' => "disabled",
+        'R' => "replica",
+        'A' => "always",
+        _ => "enabled",
+    }
+}
+
 /// `schema.name`, each part quoted only where it must be.
 pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(name))

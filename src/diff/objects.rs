@@ -8,7 +8,7 @@
 
 use super::normalize::{normalized, Schemas};
 use super::Findings;
-use crate::catalog::{quote_ident, Acl, Objects, Owned, Table};
+use crate::catalog::{quote_ident, trigger_state, Acl, Objects, Owned, Table};
 use crate::findings::{ObjectRef, Severity};
 use rustc_hash::FxHashMap;
 use similar::TextDiff;
@@ -381,7 +381,7 @@ fn flatten(objects: &Objects, versions: Versions) -> Items {
         for (trigger_name, trigger) in &table.triggers {
             let mut item = Item::new("trigger", on(trigger_name)).child_of(kind, name);
             item.line(trigger.definition.clone());
-            item.line(format!("enabled: {}", trigger_state(&trigger.enabled)));
+            item.line(format!("enabled: {}", state(&trigger.enabled)));
             item.comment = trigger.comment.clone();
             add(item);
         }
@@ -500,7 +500,7 @@ fn flatten(objects: &Objects, versions: Versions) -> Items {
             item.line(format!("WHEN TAG IN ({})", trigger.tags.join(", ")));
         }
         item.line(format!("EXECUTE FUNCTION {}", trigger.function));
-        item.line(format!("enabled: {}", trigger_state(&trigger.enabled)));
+        item.line(format!("enabled: {}", state(&trigger.enabled)));
         item.acl = None;
         add(item);
     }
@@ -553,11 +553,7 @@ fn index_item(name: String, index: &crate::catalog::Index, kind: &'static str, o
     item
 }
 
-fn trigger_state(enabled: &str) -> &'static str {
-    match enabled {
-        "D" => "disabled",
-        "R" => "replica",
-        "A" => "always",
-        _ => "origin",
-    }
+/// A `tgenabled` letter, as a word.
+fn state(enabled: &str) -> &'static str {
+    trigger_state(enabled.chars().next().unwrap_or('O'))
 }

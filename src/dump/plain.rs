@@ -75,7 +75,7 @@ impl DumpHeader {
 }
 
 /// The major version at the start of a version string (`15.18 (Debian ...)` is 15).
-fn major_of(version: &str) -> Option<u32> {
+pub(crate) fn major_of(version: &str) -> Option<u32> {
     let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
 }

@@ -5,7 +5,7 @@
 
 use super::archive::{self, ArchiveError, ArchiveFormat};
 use super::objects::{DumpCatalog, ObjectsBuilder};
-use super::plain::{PlainDump, PlainError};
+use super::plain::{major_of, PlainDump, PlainError};
 use crate::catalog::{
     Database, DatabaseContents, DumpOrigin, ServerInfo, Snapshot, SNAPSHOT_FORMAT,
 };
@@ -134,11 +134,6 @@ fn holds_data(desc: &str) -> bool {
         desc,
         "TABLE DATA" | "SEQUENCE SET" | "MATERIALIZED VIEW DATA" | "BLOBS" | "LARGE OBJECTS"
     )
-}
-
-fn major_of(version: &str) -> Option<u32> {
-    let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
 }
 
 /// `15.18 (Debian ...)` as `server_version_num` (150018); 9.6 and older's three parts too.

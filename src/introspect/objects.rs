@@ -94,10 +94,18 @@ async fn query(client: &Client, sql: String) -> Result<Vec<Row>, Error> {
 /// grantee is `PUBLIC`): `aclexplode` of the object's ACL, or of the defaults for its kind and
 /// owner when it has none.
 fn acl_sql(acl: &str, kind: char, owner: &str) -> String {
+    explode_sql(&format!(
+        "coalesce({acl}, pg_catalog.acldefault('{kind}', {owner}))"
+    ))
+}
+
+/// The items of the ACL `acl` as [`acl_sql`] gives them, without defaults (column privileges,
+/// default privileges).
+fn explode_sql(acl: &str) -> String {
     format!(
-        "ARRAY(SELECT CASE WHEN a.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END \
-                      || E'\\t' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END \
-               FROM pg_catalog.aclexplode(coalesce({acl}, pg_catalog.acldefault('{kind}', {owner}))) a)"
+        "ARRAY(SELECT CASE WHEN x.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END \
+                      || E'\\t' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END \
+               FROM pg_catalog.aclexplode({acl}) x)"
     )
 }
 
@@ -326,10 +334,7 @@ fn columns_sql(major: u32) -> String {
                 {generated}, \
                 CASE WHEN a.attcollation <> t.typcollation THEN \
                     pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
-                CASE WHEN a.attacl IS NOT NULL THEN ARRAY( \
-                    SELECT CASE WHEN x.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END \
-                           || E'\\t' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END \
-                    FROM pg_catalog.aclexplode(a.attacl) x) END, \
+                CASE WHEN a.attacl IS NOT NULL THEN {column_acl} END, \
                 d.description \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
@@ -342,7 +347,8 @@ fn columns_sql(major: u32) -> String {
               AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum \
          WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped \
                AND {USER_SCHEMA} \
-         ORDER BY a.attrelid, a.attnum"
+         ORDER BY a.attrelid, a.attnum",
+        column_acl = explode_sql("a.attacl"),
     )
 }
 
@@ -860,14 +866,13 @@ fn fill_event_triggers(rows: &[Row], objects: &mut Objects) {
 }
 
 fn default_privileges_sql() -> String {
-    "SELECT pg_catalog.pg_get_userbyid(a.defaclrole)::text, \
-                      (SELECT n.nspname::text FROM pg_catalog.pg_namespace n WHERE n.oid = a.defaclnamespace), \
-                      a.defaclobjtype::text, \
-                      ARRAY(SELECT CASE WHEN x.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END \
-                                   || E'\\t' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END \
-                            FROM pg_catalog.aclexplode(a.defaclacl) x) \
-               FROM pg_catalog.pg_default_acl a"
-        .to_owned()
+    format!(
+        "SELECT pg_catalog.pg_get_userbyid(a.defaclrole)::text, \
+                (SELECT n.nspname::text FROM pg_catalog.pg_namespace n WHERE n.oid = a.defaclnamespace), \
+                a.defaclobjtype::text, {acl} \
+         FROM pg_catalog.pg_default_acl a",
+        acl = explode_sql("a.defaclacl"),
+    )
 }
 
 fn fill_default_privileges(rows: &[Row], objects: &mut Objects) {

@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod count;
 
+use crate::catalog::trigger_state;
 use crate::findings::{Finding, ObjectRef, Severity};
 use crate::introspect::session::Session;
 use crate::introspect::target::block_on;
@@ -758,14 +759,5 @@ fn health(source: &SideCatalog, target: &SideCatalog, findings: &mut Vec<Finding
                 Some(target.large_objects.to_string()),
             ),
         );
-    }
-}
-
-fn trigger_state(c: char) -> &'static str {
-    match c {
-        'D' => "disabled",
-        'R' => "replica",
-        'A' => "always",
-        _ => "enabled",
     }
 }
