@@ -62,11 +62,7 @@ WORK='' PGCTL='' STAGE='' ADMIN_CONN='' CONN=''
 TMPDIRS=()
 cleanup() {
     local d
-    if [[ -n $WORK && -n $PGCTL && -f $WORK/data/postmaster.pid ]]; then
-        (cd / && pgp_as_pg "$PGCTL" -D "$WORK/data" -m fast -w -t 60 stop >/dev/null 2>&1) ||
-            (cd / && pgp_as_pg "$PGCTL" -D "$WORK/data" -m immediate stop >/dev/null 2>&1) || true
-    fi
-    [[ -z $WORK ]] || rm -rf -- "$WORK"
+    pgp_stop_cluster
     for d in "${TMPDIRS[@]+"${TMPDIRS[@]}"}"; do rm -rf -- "$d"; done
 }
 trap cleanup EXIT
@@ -122,23 +118,11 @@ fetch_dumpers() {
 }
 
 start_cluster() { # sets WORK, PGCTL, ADMIN_CONN, CONN
-    local sbin port sock
+    local sbin
     sbin=$(pgp_server_bin 15) || pgp_die "no PostgreSQL 15 server (apt-get install postgresql-15)"
-    WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgparity-archive-fixture.XXXXXX")
-    chmod 700 "$WORK"
-    mkdir "$WORK/sock"
-    pgp_chown_pg "$WORK"
-    sock=$WORK/sock
-    PGCTL=$sbin/pg_ctl
-    port=$(pgp_free_port) || pgp_die "no free port"
-    pgp_log "PostgreSQL 15 ($sbin) on port $port"
-    (cd "$WORK" && pgp_as_pg "$sbin/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 --locale=C -N \
-        >"$WORK/initdb.log" 2>&1) || { cat "$WORK/initdb.log" >&2; pgp_die "initdb failed"; }
-    (cd "$WORK" && pgp_as_pg "$PGCTL" -D "$WORK/data" -l "$WORK/server.log" -w -t 60 \
-        -o "-p $port -k $sock -c listen_addresses='' -c TimeZone=UTC -c fsync=off" start >/dev/null) ||
-        { cat "$WORK/server.log" >&2 || true; pgp_die "server did not start"; }
-    ADMIN_CONN="host=$sock port=$port user=postgres dbname=postgres"
-    CONN="host=$sock port=$port user=postgres dbname='$DBNAME'"
+    pgp_start_cluster "$sbin" "archive-fixture"
+    ADMIN_CONN="host=$WORK/sock port=$PGP_PORT user=postgres dbname=postgres"
+    CONN="host=$WORK/sock port=$PGP_PORT user=postgres dbname='$DBNAME'"
 }
 
 # schema, table and count(*) of every table that has data, sorted.

@@ -45,17 +45,9 @@ export PGTZ=UTC PGCLIENTENCODING=UTF8 LC_ALL=C.UTF-8
 
 WORK='' PGCTL='' DUMPALL_BIN='' WRITTEN=()
 TMPFILES=()
-stop_cluster() {
-    if [[ -n $WORK && -n $PGCTL && -f $WORK/data/postmaster.pid ]]; then
-        (cd / && pgp_as_pg "$PGCTL" -D "$WORK/data" -m fast -w -t 60 stop >/dev/null 2>&1) ||
-            (cd / && pgp_as_pg "$PGCTL" -D "$WORK/data" -m immediate stop >/dev/null 2>&1) || true
-    fi
-    [[ -z $WORK ]] || rm -rf -- "$WORK"
-    WORK='' PGCTL=''
-}
 cleanup() {
     local f
-    stop_cluster
+    pgp_stop_cluster
     for f in "${TMPFILES[@]+"${TMPFILES[@]}"}"; do rm -f -- "$f"; done
 }
 trap cleanup EXIT
@@ -113,7 +105,7 @@ check_dump() { # tmpfile fixture-path variant server-major dumper-major nroles r
 build_source() { # name server_major dumper_major description
     local name=$1 smaj=$2 dmaj=$3 desc=$4
     local sql=$repo/fixtures/sources/$name.sql out=$repo/fixtures/roles/$name
-    local sbin cbin port sock conn sver dver nroles restrict=() variant f tmp
+    local sbin cbin conn sver dver nroles restrict=() variant f tmp
     [[ -f $sql ]] || pgp_die "missing $sql"
     sbin=$(pgp_server_bin "$smaj") || pgp_die "no PostgreSQL $smaj server (run scripts/fetch-postgres.sh $smaj)"
     cbin=$(pgp_client_bin "$dmaj") || pgp_die "no pg_dumpall $dmaj (client16 from fetch-postgres.sh, 15 from postgresql-client-15)"
@@ -121,21 +113,10 @@ build_source() { # name server_major dumper_major description
         restrict=(--restrict-key="$RESTRICT_KEY")
     fi
 
-    WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgparity-fixture-$name.XXXXXX")
-    chmod 700 "$WORK"
-    mkdir "$WORK/sock"
-    pgp_chown_pg "$WORK"
-    sock=$WORK/sock
-    PGCTL=$sbin/pg_ctl
-    port=$(pgp_free_port) || pgp_die "no free port"
-    pgp_log "$name: PostgreSQL $smaj ($sbin) on port $port, pg_dumpall $dmaj ($cbin)"
-    (cd "$WORK" && pgp_as_pg "$sbin/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 --locale=C -N \
-        >"$WORK/initdb.log" 2>&1) || { cat "$WORK/initdb.log" >&2; pgp_die "$name: initdb failed"; }
-    (cd "$WORK" && pgp_as_pg "$PGCTL" -D "$WORK/data" -l "$WORK/server.log" -w -t 60 \
-        -o "-p $port -k $sock -c listen_addresses='' -c TimeZone=UTC -c fsync=off" start >/dev/null) ||
-        { cat "$WORK/server.log" >&2 || true; pgp_die "$name: server did not start"; }
+    pgp_log "$name: pg_dumpall $dmaj ($cbin)"
+    pgp_start_cluster "$sbin" "fixture-$name"
 
-    conn=(-h "$sock" -p "$port" -U postgres)
+    conn=(-h "$WORK/sock" -p "$PGP_PORT" -U postgres)
     "$cbin/psql" -X -q -v ON_ERROR_STOP=1 "${conn[@]}" -d postgres -f "$sql" >/dev/null ||
         pgp_die "$name: $sql failed"
     sver=$("$cbin/psql" -X -At "${conn[@]}" -d postgres -c 'SHOW server_version')
@@ -182,7 +163,7 @@ build_source() { # name server_major dumper_major description
     })
     write_atomic "$out/README.md" <<<"$readme"
 
-    stop_cluster
+    pgp_stop_cluster
 }
 
 # Human-readable origin of a server bin dir.

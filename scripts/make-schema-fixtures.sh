@@ -44,17 +44,10 @@ done < <(compgen -e | grep '^PG' || true)
 export PGTZ=UTC TZ=UTC PGCLIENTENCODING=UTF8 LC_ALL=C.UTF-8
 
 WORK='' PGCTL='' WRITTEN=() TMPDIRS=()
-stop_cluster() {
-    if [[ -n $WORK && -n $PGCTL && -f $WORK/data/postmaster.pid ]]; then
-        (cd / && pgp_as_pg "$PGCTL" -D "$WORK/data" -m fast -w -t 60 stop >/dev/null 2>&1) ||
-            (cd / && pgp_as_pg "$PGCTL" -D "$WORK/data" -m immediate stop >/dev/null 2>&1) || true
-    fi
-    [[ -z $WORK ]] || rm -rf -- "$WORK"
-    WORK='' PGCTL=''
-}
+
 cleanup() {
     local d
-    stop_cluster
+    pgp_stop_cluster
     for d in "${TMPDIRS[@]+"${TMPDIRS[@]}"}"; do rm -rf -- "$d"; done
 }
 trap cleanup EXIT
@@ -62,21 +55,10 @@ trap 'exit 130' INT TERM
 
 # Starts a cluster of MAJOR in $WORK; sets CONN (psql/pg_dump connection arguments).
 start_cluster() {
-    local major=$1 sbin port
+    local major=$1 sbin
     sbin=$(pgp_server_bin "$major") || pgp_die "no PostgreSQL $major server (run scripts/fetch-postgres.sh $major)"
-    WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgparity-schema-$major.XXXXXX")
-    chmod 700 "$WORK"
-    mkdir "$WORK/sock"
-    pgp_chown_pg "$WORK"
-    PGCTL=$sbin/pg_ctl
-    port=$(pgp_free_port) || pgp_die "no free port"
-    pgp_log "PostgreSQL $major ($sbin) on port $port"
-    (cd "$WORK" && pgp_as_pg "$sbin/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 --locale=C -N \
-        >"$WORK/initdb.log" 2>&1) || { cat "$WORK/initdb.log" >&2; pgp_die "initdb $major failed"; }
-    (cd "$WORK" && pgp_as_pg "$PGCTL" -D "$WORK/data" -l "$WORK/server.log" -w -t 60 \
-        -o "-p $port -k $WORK/sock -c listen_addresses='' -c TimeZone=UTC -c fsync=off -c wal_level=logical" start >/dev/null) ||
-        { cat "$WORK/server.log" >&2 || true; pgp_die "PostgreSQL $major did not start"; }
-    CONN=(-h "$WORK/sock" -p "$port" -U postgres)
+    pgp_start_cluster "$sbin" "schema-$major" "-c wal_level=logical"
+    CONN=(-h "$WORK/sock" -p "$PGP_PORT" -U postgres)
 }
 
 # Loads rich.sql into a fresh database $DB of the running cluster.
@@ -111,7 +93,7 @@ main() {
             start_cluster "$major"
             load_rich
             pgp_log "rich.sql loads into PostgreSQL $major"
-            stop_cluster
+            pgp_stop_cluster
         done
     fi
 
@@ -142,7 +124,7 @@ SQL
     local sver dver
     sver=$("$CLIENT/psql" -X -At "${CONN[@]}" -d "$DB" -c 'SHOW server_version')
     dver=$("$CLIENT/pg_dump" --version)
-    stop_cluster
+    pgp_stop_cluster
 
     for f in pg15.sql pg15-schema.sql pg15-inserts.sql pg15-create.sql pg15.dump rows.tsv; do
         chmod 644 "$tmp/$f"

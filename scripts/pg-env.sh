@@ -70,3 +70,35 @@ pgp_free_port() {
     done
     return 1
 }
+
+# Starts a throwaway cluster with the server binaries in SBIN: a private directory ($WORK, owned
+# by the server user), initdb (trust, UTF8, C locale) and pg_ctl start on a free port, listening
+# only on the socket directory $WORK/sock, in UTC, without fsync; EXTRA is added to the server's
+# options (`-c name=value ...`). Sets WORK, PGCTL and PGP_PORT; stop it with pgp_stop_cluster.
+# Usage: pgp_start_cluster SBIN LABEL [EXTRA]
+pgp_start_cluster() {
+    local sbin=$1 label=$2 extra=${3:-}
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgparity-${label//[^A-Za-z0-9]/-}.XXXXXX")
+    chmod 700 "$WORK"
+    mkdir "$WORK/sock"
+    pgp_chown_pg "$WORK"
+    PGCTL=$sbin/pg_ctl
+    PGP_PORT=$(pgp_free_port) || pgp_die "no free port"
+    pgp_log "$label: $sbin on port $PGP_PORT"
+    (cd "$WORK" && pgp_as_pg "$sbin/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 --locale=C -N \
+        >"$WORK/initdb.log" 2>&1) || { cat "$WORK/initdb.log" >&2; pgp_die "$label: initdb failed"; }
+    (cd "$WORK" && pgp_as_pg "$PGCTL" -D "$WORK/data" -l "$WORK/server.log" -w -t 60 \
+        -o "-p $PGP_PORT -k $WORK/sock -c listen_addresses='' -c TimeZone=UTC -c fsync=off $extra" start >/dev/null) ||
+        { cat "$WORK/server.log" >&2 || true; pgp_die "$label: server did not start"; }
+}
+
+# Stops the cluster pgp_start_cluster made (fast, else immediate) and removes $WORK; a no-op
+# when there is none.
+pgp_stop_cluster() {
+    if [[ -n ${WORK:-} && -n ${PGCTL:-} && -f $WORK/data/postmaster.pid ]]; then
+        (cd / && pgp_as_pg "$PGCTL" -D "$WORK/data" -m fast -w -t 60 stop >/dev/null 2>&1) ||
+            (cd / && pgp_as_pg "$PGCTL" -D "$WORK/data" -m immediate stop >/dev/null 2>&1) || true
+    fi
+    [[ -z ${WORK:-} ]] || rm -rf -- "$WORK"
+    WORK='' PGCTL=''
+}
