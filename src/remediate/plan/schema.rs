@@ -148,6 +148,15 @@ impl<'b> Work<'_, 'b> {
     }
 
     /// The owner of the table a member (column, index, ...) belongs to, on the target.
+    /// True when the applying role may alter the target's `table` (or view), or it has none;
+    /// otherwise the finding is listed as unfixable.
+    fn table_alterable(&mut self, finding: &Finding, table: &str) -> bool {
+        match self.target_table_owner(table) {
+            Some(owner) => self.can_alter(finding, &owner),
+            None => true,
+        }
+    }
+
     fn target_table_owner(&self, table: &str) -> Option<String> {
         if let Some(t) = self.b.target_objects.tables.get(table) {
             return Some(t.owned.owner.clone());
@@ -178,38 +187,30 @@ impl<'b> Work<'_, 'b> {
                 self.add_column(finding, table_name, table, column)
             }
             Node::Constraint(table_name, name, constraint) => {
-                if let Some(owner) = self.target_table_owner(table_name) {
-                    if !self.can_alter(finding, &owner) {
-                        return;
-                    }
+                if !self.table_alterable(finding, table_name) {
+                    return;
                 }
                 if let Some(unit) = self.constraint_unit(finding, table_name, name, constraint) {
                     self.units.push(unit);
                 }
             }
             Node::Index(on, name, index) => {
-                if let Some(owner) = self.target_table_owner(on) {
-                    if !self.can_alter(finding, &owner) {
-                        return;
-                    }
+                if !self.table_alterable(finding, on) {
+                    return;
                 }
                 let unit = self.index_unit(finding, on, name, index);
                 self.units.push(unit);
             }
             Node::Trigger(table_name, name, trigger) => {
-                if let Some(owner) = self.target_table_owner(table_name) {
-                    if !self.can_alter(finding, &owner) {
-                        return;
-                    }
+                if !self.table_alterable(finding, table_name) {
+                    return;
                 }
                 let unit = self.trigger_unit(finding, table_name, name, trigger);
                 self.units.push(unit);
             }
             Node::Policy(table_name, name, policy) => {
-                if let Some(owner) = self.target_table_owner(table_name) {
-                    if !self.can_alter(finding, &owner) {
-                        return;
-                    }
+                if !self.table_alterable(finding, table_name) {
+                    return;
                 }
                 let mut unit = self.unit(Rank::Policy, finding);
                 unit.sql(ddl::create_policy(table_name, name, policy));
@@ -663,10 +664,8 @@ impl<'b> Work<'_, 'b> {
                 .get(p.as_str())
                 .is_some_and(|pt| pt.columns.iter().any(|c| c.name == column.name))
         });
-        if let Some(owner) = self.target_table_owner(table_name) {
-            if !self.can_alter(finding, &owner) {
-                return;
-            }
+        if !self.table_alterable(finding, table_name) {
+            return;
         }
         if !inherited {
             // PostgreSQL adds a column at the end: it lands there whatever its place on the source.
@@ -1025,10 +1024,8 @@ impl<'b> Work<'_, 'b> {
                 self.change_column(finding, table_name, stable, ttable, sc, tc)
             }
             (Node::Constraint(table_name, name, sc), Node::Constraint(_, _, tc)) => {
-                if let Some(owner) = self.target_table_owner(table_name) {
-                    if !self.can_alter(finding, &owner) {
-                        return;
-                    }
+                if !self.table_alterable(finding, table_name) {
+                    return;
                 }
                 let mut unit = self.unit(
                     if sc.kind == "f" {
@@ -1080,10 +1077,8 @@ impl<'b> Work<'_, 'b> {
                 self.units.push(unit);
             }
             (Node::Index(on, name, si), Node::Index(_, _, ti)) => {
-                if let Some(owner) = self.target_table_owner(on) {
-                    if !self.can_alter(finding, &owner) {
-                        return;
-                    }
+                if !self.table_alterable(finding, on) {
+                    return;
                 }
                 let qualified_index = ddl::index_name(on, name);
                 if si.definition == ti.definition {
@@ -1121,10 +1116,8 @@ impl<'b> Work<'_, 'b> {
                 self.units.push(unit);
             }
             (Node::Trigger(table_name, name, st), Node::Trigger(_, _, tt)) => {
-                if let Some(owner) = self.target_table_owner(table_name) {
-                    if !self.can_alter(finding, &owner) {
-                        return;
-                    }
+                if !self.table_alterable(finding, table_name) {
+                    return;
                 }
                 let mut unit = self.unit(Rank::Trigger, finding);
                 if st.definition != tt.definition {
@@ -1152,10 +1145,8 @@ impl<'b> Work<'_, 'b> {
                 self.units.push(unit);
             }
             (Node::Policy(table_name, name, sp), Node::Policy(_, _, tp)) => {
-                if let Some(owner) = self.target_table_owner(table_name) {
-                    if !self.can_alter(finding, &owner) {
-                        return;
-                    }
+                if !self.table_alterable(finding, table_name) {
+                    return;
                 }
                 let mut unit = self.unit(Rank::Policy, finding);
                 let recreate = sp.command != tp.command
