@@ -9,11 +9,9 @@
 
 mod support;
 
-use pgparity::catalog::{Objects, Snapshot};
-use pgparity::diff::{diff_objects, Findings, Versions};
-use pgparity::rules::RuleSet;
+use pgparity::catalog::Snapshot;
 use std::process::Command;
-use support::{client, pgparity, Cluster};
+use support::{client, object_findings, objects, pgparity, Cluster};
 
 const ROLES_SQL: &str = r#"CREATE ROLE "App User" LOGIN; CREATE ROLE reader; CREATE ROLE "a""b";"#;
 
@@ -384,41 +382,6 @@ fn snapshot(cluster: &Cluster, file: &str) -> Snapshot {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
-}
-
-fn objects<'s>(snapshot: &'s Snapshot, db: &str) -> &'s Objects {
-    snapshot.databases[db]
-        .contents
-        .as_ref()
-        .and_then(|c| c.objects.as_ref())
-        .unwrap_or_else(|| panic!("database {db} was read with its objects"))
-}
-
-/// The object findings between two databases: (code, kind, name), sorted.
-fn object_findings(
-    source: &Snapshot,
-    source_db: &str,
-    target: &Snapshot,
-    target_db: &str,
-) -> Vec<(String, String, String)> {
-    let rules = RuleSet::load(None).unwrap();
-    let policy = rules.policy("community").unwrap();
-    let mut out = Findings::new(&policy);
-    let versions = Versions::new(source.server.major, target.server.major);
-    diff_objects(
-        target_db,
-        objects(source, source_db),
-        objects(target, target_db),
-        versions,
-        &mut out,
-    );
-    let mut found: Vec<_> = out
-        .into_vec()
-        .into_iter()
-        .map(|f| (f.code.to_string(), f.object.kind.to_string(), f.object.name))
-        .collect();
-    found.sort();
-    found
 }
 
 fn load(cluster: &Cluster, db: &str) {

@@ -22,15 +22,14 @@
 
 mod support;
 
-use pgparity::catalog::{Objects, Snapshot};
-use pgparity::diff::{diff_objects, Findings, Versions};
+use pgparity::catalog::Snapshot;
 use pgparity::introspect::{read_snapshot, ConnSpec};
 use pgparity::rules::RuleSet;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use support::{client, pgparity, repo, Cluster};
+use support::{client, object_findings, objects, pgparity, repo, Cluster};
 
 const ADMIN: &str = "admin";
 const OWNERS: &str = r#"app_owner, "App User", reader, "a""b", "Ünïcode Rôle""#;
@@ -121,34 +120,15 @@ fn snapshot_file(cluster: &Cluster, db: &str, path: &Path) -> Snapshot {
     serde_json::from_str(&read(path)).unwrap()
 }
 
-fn objects<'s>(snapshot: &'s Snapshot, db: &str) -> &'s Objects {
-    snapshot.databases[db]
-        .contents
-        .as_ref()
-        .and_then(|c| c.objects.as_ref())
-        .unwrap_or_else(|| panic!("database {db} was read with its objects"))
-}
-
 type Key = (String, String, String);
 
 /// What a diff still finds: objects of the two databases, their extensions, and roles.
 fn remaining(source: &Snapshot, sdb: &str, target: &Snapshot, tdb: &str) -> BTreeSet<Key> {
+    let mut found: BTreeSet<Key> = object_findings(source, sdb, target, tdb)
+        .into_iter()
+        .collect();
     let rules = RuleSet::load(None).unwrap();
     let policy = rules.policy("community").unwrap();
-    let mut out = Findings::new(&policy);
-    let versions = Versions::new(source.server.major, target.server.major);
-    diff_objects(
-        tdb,
-        objects(source, sdb),
-        objects(target, tdb),
-        versions,
-        &mut out,
-    );
-    let mut found: BTreeSet<Key> = out
-        .into_vec()
-        .into_iter()
-        .map(|f| (f.code.to_string(), f.object.kind.to_string(), f.object.name))
-        .collect();
     for f in pgparity::diff::diff(source, target, &policy) {
         let kind = f.object.kind.to_string();
         let about_roles = ["role", "membership", "role-setting"].contains(&kind.as_str());

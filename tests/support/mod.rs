@@ -447,3 +447,44 @@ pub fn pgparity() -> Command {
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// The schema objects of database `db` in a snapshot (read with its objects, or a panic).
+pub fn objects<'s>(
+    snapshot: &'s pgparity::catalog::Snapshot,
+    db: &str,
+) -> &'s pgparity::catalog::Objects {
+    snapshot.databases[db]
+        .contents
+        .as_ref()
+        .and_then(|c| c.objects.as_ref())
+        .unwrap_or_else(|| panic!("database {db} was read with its objects"))
+}
+
+/// The object findings between a database of `source` and one of `target` under the community
+/// profile: (code, kind, name), sorted.
+pub fn object_findings(
+    source: &pgparity::catalog::Snapshot,
+    source_db: &str,
+    target: &pgparity::catalog::Snapshot,
+    target_db: &str,
+) -> Vec<(String, String, String)> {
+    use pgparity::diff::{diff_objects, Findings, Versions};
+    let rules = pgparity::rules::RuleSet::load(None).expect("the embedded rules load");
+    let policy = rules.policy("community").expect("the community profile");
+    let mut out = Findings::new(&policy);
+    let versions = Versions::new(source.server.major, target.server.major);
+    diff_objects(
+        target_db,
+        objects(source, source_db),
+        objects(target, target_db),
+        versions,
+        &mut out,
+    );
+    let mut found: Vec<_> = out
+        .into_vec()
+        .into_iter()
+        .map(|f| (f.code.to_string(), f.object.kind.to_string(), f.object.name))
+        .collect();
+    found.sort();
+    found
+}
