@@ -7,6 +7,7 @@
 #              15 is taken from the distro (/usr/lib/postgresql/15/bin) when present; otherwise
 #              `apt-get install postgresql-15` is tried (root only), then the npm package.
 #   client16   psql/pg_dump/pg_dumpall/pg_restore 16 from the PyPI wheel `pgserver`.
+#   client17   pg_dump/pg_restore 17 from Debian trixie's postgresql-client-17 (with lz4 and zstd).
 #   (none)     same as: 13 17 client16
 #
 # Layout (the Rust test harness depends on it exactly):
@@ -16,6 +17,8 @@
 #   ${PGPARITY_PG_CACHE:-/var/tmp/pgparity-pg}/client/16/bin/{pg_dump,pg_dumpall,pg_restore,psql}
 #       relative symlinks into client/16/wheel/ (the unpacked wheel, kept intact so the binaries'
 #       RPATH $ORIGIN/../../../pgserver.libs resolves); SOURCE names the wheel.
+#   ${PGPARITY_PG_CACHE:-/var/tmp/pgparity-pg}/debian-trixie-client-17/bin/{pg_dump,pg_restore}
+#       wrappers that run root/usr/lib/postgresql/17/bin/* with trixie's loader and libc.
 #
 # Environment:
 #   PGPARITY_PG_CACHE            cache root (default /var/tmp/pgparity-pg)
@@ -234,13 +237,54 @@ EOF
     RESULTS+=("client 16: $dest/bin ($(pgp_as_pg "$dest/bin/pg_dumpall" --version); pgserver==$PGSERVER_VERSION)")
 }
 
+# pg_dump and pg_restore 17 from Debian trixie (built with lz4 and zstd, which the pgserver wheel's
+# 16 lacks), unpacked with trixie's libc into the cache and run through trixie's loader by small
+# wrappers; nothing is installed system-wide. Needs apt-get and dpkg-deb.
+fetch_client17() {
+    local dest=$CACHE/debian-trixie-client-17 tmp deb tool apt
+    if [[ -x $dest/bin/pg_dump ]] && "$dest/bin/pg_dump" --version 2>/dev/null | grep -q '(PostgreSQL) 17'; then
+        RESULTS+=("client 17: $dest/bin ($("$dest/bin/pg_dump" --version); already present)")
+        return 0
+    fi
+    if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
+        pgp_die "pg_dump 17 needs apt-get and dpkg-deb (Debian) to fetch postgresql-client-17"
+    fi
+    pgp_log "fetching postgresql-client-17 and libc6 from Debian trixie into $dest"
+    tmp=$(mktemp -d "$CACHE/.tmp.debian17.XXXXXX")
+    TMPDIRS+=("$tmp")
+    mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/debs" "$tmp/stage/root" "$tmp/stage/bin"
+    printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main\n' \
+        >"$tmp/sources.list"
+    # A private apt configuration: the system's sources, lists and cache are left alone.
+    apt=(-q -o "Dir::Etc::SourceList=$tmp/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+         -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache" -o APT::Sandbox::User=root)
+    apt-get "${apt[@]}" update >"$tmp/apt.log" 2>&1 || { cat "$tmp/apt.log" >&2; pgp_die "apt-get update (trixie) failed"; }
+    (cd "$tmp/debs" && apt-get "${apt[@]}" download postgresql-client-17 libc6) >>"$tmp/apt.log" 2>&1 ||
+        { cat "$tmp/apt.log" >&2; pgp_die "apt-get download postgresql-client-17 libc6 failed"; }
+    for deb in "$tmp"/debs/*.deb; do dpkg-deb -x "$deb" "$tmp/stage/root"; done
+    for tool in pg_dump pg_restore; do
+        # shellcheck disable=SC2016 # expanded by the wrapper, not here
+        printf '#!/bin/sh\n# %s 17 from Debian trixie, run with trixie'"'"'s glibc (written by fetch-postgres.sh).\nroot=$(cd "$(dirname "$0")/../root" && pwd)\nexec "$root/usr/lib64/ld-linux-x86-64.so.2" --library-path "$root/usr/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu" "$root/usr/lib/postgresql/17/bin/%s" "$@"\n' \
+            "$tool" "$tool" >"$tmp/stage/bin/$tool"
+        chmod 755 "$tmp/stage/bin/$tool"
+    done
+    for deb in "$tmp"/debs/*.deb; do basename "$deb"; done >"$tmp/stage/SOURCE"
+    chmod -R a+rX "$tmp/stage"
+    "$tmp/stage/bin/pg_dump" --version | grep -q '(PostgreSQL) 17' || pgp_die "the unpacked pg_dump 17 does not run"
+    rm -rf -- "$dest"
+    mv -- "$tmp/stage" "$dest"
+    RESULTS+=("client 17: $dest/bin ($("$dest/bin/pg_dump" --version); Debian trixie)")
+}
+
+
 main() {
     local targets=() a
     for a in "$@"; do
         case $a in
             -h|--help) usage; exit 0 ;;
             client16|client-16|client:16|client) targets+=(client16) ;;
-            client*) pgp_die "only client tools 16 are supported (got '$a')" ;;
+            client17|client-17|client:17) targets+=(client17) ;;
+            client*) pgp_die "only client tools 16 and 17 are supported (got '$a')" ;;
             [0-9]|[0-9][0-9]) targets+=("$a") ;;
             *) usage >&2; pgp_die "unknown argument '$a'" ;;
         esac
@@ -259,6 +303,7 @@ main() {
     for a in "${targets[@]}"; do
         case $a in
             client16) fetch_client16 ;;
+            client17) fetch_client17 ;;
             *) fetch_server "$a" ;;
         esac
     done

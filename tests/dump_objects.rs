@@ -963,7 +963,7 @@ fn pg_dump_for(major: u32) -> PathBuf {
         ),
         _ => (
             "debian-trixie-client-17/bin/pg_dump",
-            "scripts/make-archive-fixtures.sh (it fetches Debian's pg_dump 17)",
+            "scripts/fetch-postgres.sh client17",
         ),
     };
     let path = Path::new(&cache).join(path);
